@@ -1,0 +1,35 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Vigil",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "VigilTensor", targets: ["VigilTensor"]),
+        .library(name: "VigilNN", targets: ["VigilNN"]),
+        .executable(name: "vigil", targets: ["vigil"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .target(
+            name: "VigilTensor",
+            linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
+        ),
+        .target(name: "VigilNN", dependencies: ["VigilTensor"]),
+        .target(name: "_TestSupport", dependencies: ["VigilTensor"]),
+        .executableTarget(
+            name: "vigil",
+            dependencies: [
+                "VigilTensor",
+                "VigilNN",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "VigilTensorTests", dependencies: ["VigilTensor", "_TestSupport"]),
+        .testTarget(name: "VigilNNTests", dependencies: ["VigilNN", "VigilTensor", "_TestSupport"]),
+    ]
+)

@@ -1,0 +1,92 @@
+// Reductions. `sum` and `max` are primitives; `mean`, `logSumExp`, `variance`, `softmax`
+// and `logSoftmax` are built from primitives, so their gradients need no rule of their own.
+
+extension Variable {
+    /// The sum along `axis`; the gradient is the incoming one repeated along that axis.
+    public func sum(alongAxis axis: Int, keepingDimensions: Bool = false) -> Variable {
+        let axis = value.normalizedAxis(axis, operation: "sum")
+        let inputShape = shape
+        let kept = value.reducedShape(axis, keepingDimensions: true)
+        return Variable.record(value.sum(alongAxis: axis, keepingDimensions: keepingDimensions), inputs: [self]) { g, _ in
+            [g.reshaped(kept).broadcast(to: inputShape)]
+        }
+    }
+
+    /// The sum of all elements (rank 0).
+    public func sum() -> Variable {
+        let inputShape = shape
+        return Variable.record(value.sum(), inputs: [self]) { g, _ in
+            [Tensor(repeating: g.scalar, shape: inputShape)]
+        }
+    }
+
+    /// The mean along `axis`.
+    public func mean(alongAxis axis: Int, keepingDimensions: Bool = false) -> Variable {
+        let axis = value.normalizedAxis(axis, operation: "mean")
+        return sum(alongAxis: axis, keepingDimensions: keepingDimensions) * (1 / Float(shape[axis]))
+    }
+
+    /// The mean of all elements (rank 0).
+    public func mean() -> Variable {
+        sum() * (1 / Float(Swift.max(value.count, 1)))
+    }
+
+    /// The maximum along `axis`; the gradient flows to the first position of the maximum.
+    public func max(alongAxis axis: Int, keepingDimensions: Bool = false) -> Variable {
+        let axis = value.normalizedAxis(axis, operation: "max")
+        let (values, indices) = value.maxWithIndices(alongAxis: axis, keepingDimensions: keepingDimensions)
+        let (outer, extent, inner) = value.split(at: axis)
+        let inputShape = shape
+        return Variable.record(values, inputs: [self]) { g, _ in
+            var result = Tensor(zeros: inputShape)
+            for o in 0..<outer {
+                for i in 0..<inner {
+                    result.scalars[(o * extent + indices[o * inner + i]) * inner + i] = g.scalars[o * inner + i]
+                }
+            }
+            return [result]
+        }
+    }
+
+    /// `x − max x` along `axis`, the maximum taken without gradient (a constant shift
+    /// that leaves softmax and log-sum-exp unchanged but keeps `e^x` finite).
+    private func shiftedByMaximum(alongAxis axis: Int) -> (shifted: Variable, shift: Variable) {
+        let shift = max(alongAxis: axis, keepingDimensions: true).detached()
+        return (self - shift, shift)
+    }
+
+    /// `log Σ e^x` along `axis`, computed as `m + log Σ e^{x−m}` with `m = max x`.
+    public func logSumExp(alongAxis axis: Int, keepingDimensions: Bool = false) -> Variable {
+        let (shifted, shift) = shiftedByMaximum(alongAxis: axis)
+        let total = shifted.exp().sum(alongAxis: axis, keepingDimensions: true).log() + shift
+        return keepingDimensions ? total : total.squeezed(axis: value.normalizedAxis(axis, operation: "logSumExp"))
+    }
+
+    /// The population variance (divisor `n`) along `axis`.
+    public func variance(alongAxis axis: Int, keepingDimensions: Bool = false) -> Variable {
+        let centred = self - mean(alongAxis: axis, keepingDimensions: true)
+        return (centred * centred).mean(alongAxis: axis, keepingDimensions: keepingDimensions)
+    }
+
+    /// `x − logΣe^x` along `axis`, as `(x − m) − log Σ e^{x−m}`.
+    public func logSoftmax(alongAxis axis: Int = -1) -> Variable {
+        let (shifted, _) = shiftedByMaximum(alongAxis: axis)
+        return shifted - shifted.exp().sum(alongAxis: axis, keepingDimensions: true).log()
+    }
+
+    /// `e^x / Σe^x` along `axis`, as `e^{x−m} / Σ e^{x−m}`.
+    public func softmax(alongAxis axis: Int = -1) -> Variable {
+        let exponentials = shiftedByMaximum(alongAxis: axis).shifted.exp()
+        return exponentials / exponentials.sum(alongAxis: axis, keepingDimensions: true)
+    }
+}
+
+extension Tensor {
+    /// This tensor repeated along its extent-1 (and missing leading) axes to `target`.
+    public func broadcast(to target: [Int]) -> Tensor {
+        if shape == target { return self }
+        let result = Tensor.zip(self, Tensor(zeros: target), operation: "broadcast") { value, _ in value }
+        precondition(result.shape == target, "broadcast: shape \(shape) does not broadcast to \(target)")
+        return result
+    }
+}

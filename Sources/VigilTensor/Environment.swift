@@ -1,0 +1,9 @@
+import Foundation
+
+/// Reads process environment variables.
+enum Environment {
+    static func value(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name]
+    }
+}
+

@@ -1,0 +1,60 @@
+/// Single-precision general matrix multiply, `C ← α·op(A)·op(B) + β·C`, row-major.
+///
+/// Uses the BLAS library found at run time (``BLASBackend``) and otherwise the portable
+/// Swift kernel in ``PortableGEMM``. Both paths compute the same product; they differ
+/// only in the order of floating-point additions (agreement to about 1e-6 relative).
+public enum GEMM {
+    /// Which implementation performs a product.
+    public enum Path: String, Sendable, CaseIterable {
+        /// The BLAS library found at run time (OpenBLAS or Accelerate).
+        case blas
+        /// Vigil's own blocked SIMD kernel, always available.
+        case portable
+    }
+
+    /// The name of the BLAS library in use, or `nil` when products use the portable kernel.
+    public static var blasLibraryName: String? { BLASBackend.shared?.name }
+
+    /// The path used when none is named: BLAS when a library was found.
+    public static var defaultPath: Path { BLASBackend.shared == nil ? .portable : .blas }
+
+    static func backendThreadsChanged(_ count: Int) {
+        BLASBackend.shared?.setThreads?(Int32(count))
+    }
+
+    /// Computes `C ← α·op(A)·op(B) + β·C` where `op(A)` is `m × k` and `op(B)` is `k × n`.
+    ///
+    /// - Parameters:
+    ///   - transposeA: whether `A` is stored as `k × m` (and used transposed).
+    ///   - transposeB: whether `B` is stored as `n × k` (and used transposed).
+    ///   - lda, ldb, ldc: the row strides of the stored matrices.
+    ///   - path: the implementation; ``defaultPath`` when `nil`. Asking for ``Path/blas``
+    ///     when no library is installed uses the portable kernel.
+    public static func multiply(
+        transposeA: Bool, transposeB: Bool,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        path: Path? = nil
+    ) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            PortableGEMM.scale(c: c, m: m, n: n, ldc: ldc, beta: beta)
+            return
+        }
+        if (path ?? defaultPath) == .blas, let blas = BLASBackend.shared {
+            blas.sgemm(
+                BLASBackend.rowMajor,
+                transposeA ? BLASBackend.transpose : BLASBackend.noTranspose,
+                transposeB ? BLASBackend.transpose : BLASBackend.noTranspose,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            return
+        }
+        PortableGEMM.multiply(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+}

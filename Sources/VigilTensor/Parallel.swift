@@ -1,0 +1,62 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// How many threads Vigil's kernels may use.
+///
+/// Read once from the `VIGIL_THREADS` environment variable (default: every core the
+/// process may use); change it with ``setThreadCount(_:)``. The BLAS backend is told
+/// the same number.
+public enum ComputeThreads {
+    private static let storage = Atomic<Int>(initialValue())
+
+    private static func initialValue() -> Int {
+        if let text = Environment.value("VIGIL_THREADS"), let value = Int(text), value > 0 {
+            return value
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// The number of threads kernels may use, at least 1.
+    public static var count: Int { storage.load(ordering: .relaxed) }
+
+    /// Sets the number of threads for Vigil's kernels and the BLAS backend.
+    ///
+    /// - Precondition: `count >= 1`.
+    public static func setThreadCount(_ count: Int) {
+        precondition(count >= 1, "ComputeThreads.setThreadCount: expected at least 1 thread, got \(count)")
+        storage.store(count, ordering: .relaxed)
+        GEMM.backendThreadsChanged(count)
+    }
+}
+
+/// Splits `0..<count` into contiguous chunks and runs `body` on each, in parallel when
+/// more than one thread is allowed and the work is large enough to pay for it.
+///
+/// - Parameters:
+///   - count: the number of items.
+///   - minimumPerThread: the smallest number of items worth a thread of its own.
+///   - body: called with disjoint ranges covering `0..<count`.
+@inline(__always)
+func parallelChunks(_ count: Int, minimumPerThread: Int = 32_768, _ body: (Range<Int>) -> Void) {
+    let threads = min(ComputeThreads.count, count / max(minimumPerThread, 1))
+    if threads <= 1 {
+        body(0..<count)
+        return
+    }
+    withoutActuallyEscaping(body) { escapable in
+        let box = UncheckedSendable(escapable)
+        DispatchQueue.concurrentPerform(iterations: threads) { chunk in
+            let start = count * chunk / threads
+            let end = count * (chunk + 1) / threads
+            box.value(start..<end)
+        }
+    }
+}
+
+/// Wraps a value that is handed to worker threads whose accesses are disjoint by
+/// construction (each writes its own range of an output buffer).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
