@@ -70,3 +70,33 @@ public func maxRelativeDifference(_ a: Tensor, _ b: Tensor) -> Float {
     }
     return worst
 }
+
+/// Checks the gradients of `objective` (a single-element value) with respect to the
+/// given parameters by central finite differences on each of their elements.
+public func checkParameterGradients(
+    _ parameters: [Variable], step: Float = 1e-2, _ objective: () -> Variable
+) -> GradientCheckReport {
+    for parameter in parameters { parameter.zeroGradient() }
+    objective().backward()
+    let analytic = parameters.map { $0.gradient ?? Tensor(zeros: $0.shape) }
+    var maxError: Float = 0
+    var worst = "none"
+    for (index, parameter) in parameters.enumerated() {
+        let original = parameter.value
+        for element in 0..<original.count {
+            parameter.value = perturbed(original, element, step)
+            let plus = GradientTape.withoutRecording { objective().value.scalar }
+            parameter.value = perturbed(original, element, -step)
+            let minus = GradientTape.withoutRecording { objective().value.scalar }
+            parameter.value = original
+            let numeric = (plus - minus) / (2 * step)
+            let value = analytic[index].scalars[element]
+            let error = abs(value - numeric) / max(1, abs(value), abs(numeric))
+            if error > maxError || error.isNaN {
+                maxError = error.isNaN ? .infinity : error
+                worst = "parameter \(index) element \(element): analytic \(value), numeric \(numeric)"
+            }
+        }
+    }
+    return GradientCheckReport(maxError: maxError, worst: worst)
+}

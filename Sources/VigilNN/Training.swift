@@ -1,0 +1,177 @@
+import VigilTensor
+
+/// One mini-batch handed to the loss function of ``Trainer/fit(_:optimizer:inputs:targets:validationLoss:loss:)``.
+public struct TrainingBatch {
+    /// The batch's rows of the inputs.
+    public let inputs: Tensor
+    /// The batch's rows of the targets, when targets were given.
+    public let targets: Tensor?
+    /// The positions of these rows in the full data.
+    public let indices: [Int]
+    /// The 1-based epoch and batch numbers.
+    public let epoch: Int, batch: Int
+}
+
+/// What a training run recorded, epoch by epoch.
+public struct TrainingHistory: Codable, Sendable, Equatable {
+    /// The mean training loss of each epoch (weighted by batch size).
+    public var loss: [Float] = []
+    /// The validation loss after each epoch, when a validation loss was given.
+    public var validationLoss: [Float] = []
+    /// Wall-clock seconds of each epoch.
+    public var epochSeconds: [Double] = []
+    /// The epoch at which early stopping ended training, if it did.
+    public var stoppedAtEpoch: Int?
+}
+
+/// Stop training when the monitored loss has not improved by more than `minimumDelta`
+/// for `patience` epochs (Keras `EarlyStopping`).
+public struct EarlyStopping: Sendable {
+    /// Which loss is watched.
+    public enum Monitor: Sendable { case loss, validationLoss }
+    public var monitor: Monitor
+    public var patience: Int
+    public var minimumDelta: Float
+    /// Put back the parameters of the best epoch when training stops.
+    public var restoreBestWeights: Bool
+
+    public init(monitor: Monitor = .loss, patience: Int = 3, minimumDelta: Float = 0, restoreBestWeights: Bool = false) {
+        self.monitor = monitor
+        self.patience = patience
+        self.minimumDelta = minimumDelta
+        self.restoreBestWeights = restoreBestWeights
+    }
+}
+
+/// Callbacks during training; `epochEnded` may return `false` to stop.
+public struct TrainingCallbacks {
+    /// Called after every batch with the epoch, the batch and its loss.
+    public var batchEnded: ((_ epoch: Int, _ batch: Int, _ loss: Float) -> Void)?
+    /// Called after every epoch with the history so far; return `false` to stop.
+    public var epochEnded: ((_ epoch: Int, _ history: TrainingHistory) -> Bool)?
+
+    public init(
+        batchEnded: ((_ epoch: Int, _ batch: Int, _ loss: Float) -> Void)? = nil,
+        epochEnded: ((_ epoch: Int, _ history: TrainingHistory) -> Bool)? = nil
+    ) {
+        self.batchEnded = batchEnded
+        self.epochEnded = epochEnded
+    }
+}
+
+/// The mini-batch training loop: shuffles the rows each epoch from a seed, hands each
+/// batch to a loss function, back-propagates, and lets the optimiser update the module.
+public struct Trainer {
+    public var epochs: Int
+    public var batchSize: Int
+    /// Reorder the rows every epoch (from ``seed``); otherwise batches follow row order.
+    public var shuffle: Bool
+    /// The seed of the shuffling; the same seed gives the same batches.
+    public var seed: UInt64
+    public var earlyStopping: EarlyStopping?
+    public var callbacks: TrainingCallbacks
+    /// How progress is shown on standard error.
+    public var progress: ProgressStyle
+
+    public init(
+        epochs: Int = 1, batchSize: Int = 32, shuffle: Bool = true, seed: UInt64 = 0,
+        earlyStopping: EarlyStopping? = nil, callbacks: TrainingCallbacks = TrainingCallbacks(),
+        progress: ProgressStyle = .automatic
+    ) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.seed = seed
+        self.earlyStopping = earlyStopping
+        self.callbacks = callbacks
+        self.progress = progress
+    }
+
+    /// Trains `module` to minimise `loss` over mini-batches of `inputs` (and `targets`).
+    ///
+    /// - Parameters:
+    ///   - validationLoss: evaluated after every epoch when given (e.g. the loss on held-out
+    ///     data, computed without recording gradients).
+    ///   - loss: any differentiable function of a batch returning a single-element value.
+    /// - Returns: the loss history.
+    /// - Throws: ``ModelError`` when the arguments are unusable (no rows, targets whose row
+    ///   count differs from the inputs', non-positive epochs or batch size), when `loss`
+    ///   returns more than one element, or when the loss becomes NaN or infinite.
+    public func fit(
+        _ module: some Module, optimizer: some Optimizer, inputs: Tensor, targets: Tensor? = nil,
+        validationLoss: (() throws -> Float)? = nil,
+        loss: (TrainingBatch) throws -> Variable
+    ) throws -> TrainingHistory {
+        try validate(inputs: inputs, targets: targets, hasValidation: validationLoss != nil)
+        let parameters = module.parameters
+        let rows = inputs.shape[0]
+        let batchCount = (rows + batchSize - 1) / batchSize
+        var generator = SeededRandom(seed: seed)
+        var history = TrainingHistory()
+        var best: (value: Float, epoch: Int, weights: [Tensor])?
+        let reporter = ProgressReporter(style: progress, epochs: epochs, batches: batchCount)
+        for epoch in 1...epochs {
+            let order = shuffle ? generator.permutation(rows) : Array(0..<rows)
+            let clock = ContinuousClock.now
+            reporter.epochStarted(epoch)
+            var total: Double = 0
+            for batch in 0..<batchCount {
+                let indices = Array(order[(batch * batchSize)..<min(rows, (batch + 1) * batchSize)])
+                let data = TrainingBatch(
+                    inputs: inputs.gatherRows(indices), targets: targets?.gatherRows(indices), indices: indices,
+                    epoch: epoch, batch: batch + 1)
+                let value = try loss(data)
+                guard value.value.count == 1 else {
+                    throw ModelError.shapeMismatch(component: "training loss", expected: [], actual: value.shape)
+                }
+                let lossValue = value.value.scalars[0]
+                guard lossValue.isFinite else { throw ModelError.nonFiniteLoss(epoch: epoch, batch: batch + 1, value: lossValue) }
+                value.backward()
+                optimizer.update(parameters)
+                total += Double(lossValue) * Double(indices.count)
+                callbacks.batchEnded?(epoch, batch + 1, lossValue)
+                reporter.batchEnded(batch + 1, loss: Float(total / Double(min(rows, (batch + 1) * batchSize))), samples: (batch + 1) * batchSize)
+            }
+            history.loss.append(Float(total / Double(rows)))
+            if let validationLoss { history.validationLoss.append(try validationLoss()) }
+            history.epochSeconds.append(seconds(since: clock))
+            reporter.epochEnded(epoch, history: history, samples: rows)
+            if callbacks.epochEnded?(epoch, history) == false { break }
+            if let stopping = earlyStopping {
+                let monitored = stopping.monitor == .loss ? history.loss.last! : history.validationLoss.last!
+                if best == nil || monitored < best!.value - stopping.minimumDelta {
+                    best = (monitored, epoch, stopping.restoreBestWeights ? parameters.map(\.value) : [])
+                } else if epoch - best!.epoch >= stopping.patience {
+                    history.stoppedAtEpoch = epoch
+                    if stopping.restoreBestWeights {
+                        for (parameter, weights) in zip(parameters, best!.weights) { parameter.value = weights }
+                    }
+                    break
+                }
+            }
+        }
+        return history
+    }
+
+    private func validate(inputs: Tensor, targets: Tensor?, hasValidation: Bool) throws(ModelError) {
+        try ModelError.require(epochs > 0, "epochs", epochs, "must be at least 1")
+        try ModelError.require(batchSize > 0, "batch size", batchSize, "must be at least 1")
+        try ModelError.require(inputs.rank >= 1 && inputs.shape[0] > 0, "inputs of shape", inputs.shape, "need at least one row")
+        if let targets, targets.rank < 1 || targets.shape[0] != inputs.shape[0] {
+            throw .shapeMismatch(
+                component: "training targets (one row per input row; inputs have shape \(inputs.shape))",
+                expected: [inputs.shape[0]] + Array(targets.shape.dropFirst()), actual: targets.shape)
+        }
+        if earlyStopping?.monitor == .validationLoss, !hasValidation {
+            throw .invalidArgument(name: "early stopping monitor", value: "validationLoss", requirement: "needs a validation loss")
+        }
+        if let stopping = earlyStopping {
+            try ModelError.require(stopping.patience >= 1, "patience", stopping.patience, "must be at least 1")
+        }
+    }
+}
+
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+import VigilNN
+import VigilTensor
+import _TestSupport
+
+@Suite("Layers")
+struct LayerTests {
+    let tolerance: Float = 5e-3
+
+    /// `Σ output·w` for fixed random `w`, so every output element's gradient counts.
+    static func weightedSum(_ output: Variable, seed: UInt64 = 3) -> Variable {
+        var random = SeededRandom(seed: seed)
+        return (output * random.uniformTensor(output.shape, -1, 1)).sum()
+    }
+
+    @Test func denseComputesAffineMapAndGradients() throws {
+        let layer = Dense(kernel: Tensor(rows: [[1, 2], [3, 4], [5, 6]]), bias: Tensor(shape: [2], scalars: [0.5, -1]))
+        let output = try layer.predict(Tensor(rows: [[1, 0, -1]]))
+        let expected: [Float] = [-3.5, -5]  // [1 − 5 + 0.5, 2 − 6 − 1]
+        #expect(output.scalars == expected)
+        var random = SeededRandom(seed: 1)
+        let tanhLayer = Dense(inputSize: 4, outputSize: 3, activation: .tanh, generator: &random)
+        let x = random.uniformTensor([5, 4], -1, 1)
+        let report = checkParameterGradients(tanhLayer.parameters) { Self.weightedSum(tanhLayer(Variable(x))) }
+        #expect(report.maxError < tolerance, "\(report)")
+        #expect(checkGradients([x]) { Self.weightedSum(tanhLayer($0[0])) }.maxError < tolerance)
+        // Rank-3 input keeps its leading axes.
+        #expect(try tanhLayer.predict(random.uniformTensor([2, 5, 4])).shape == [2, 5, 3])
+    }
+
+    @Test func conv2DMatchesDirectConvolution() throws {
+        var random = SeededRandom(seed: 2)
+        for padding in ConvolutionGeometry.Padding.allCases {
+            let layer = Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 3), strides: (2, 2), padding: padding, generator: &random)
+            layer.bias!.value = random.uniformTensor([3], -1, 1)
+            let x = random.uniformTensor([2, 5, 6, 2], -1, 1)
+            let y = try layer.predict(x)
+            let geometry = ConvolutionGeometry(
+                batch: 2, inputHeight: 5, inputWidth: 6, channels: 2, kernel: (3, 3), strides: (2, 2), padding: padding)
+            #expect(y.shape == [2, geometry.outputHeight, geometry.outputWidth, 3])
+            // Direct sum over the window, TensorFlow's padding convention.
+            for n in 0..<2 {
+                for oy in 0..<geometry.outputHeight {
+                    for ox in 0..<geometry.outputWidth {
+                        for f in 0..<3 {
+                            var total = layer.bias!.value[f]
+                            for ky in 0..<3 {
+                                for kx in 0..<3 {
+                                    let iy = oy * 2 + ky - geometry.padTop
+                                    let ix = ox * 2 + kx - geometry.padLeft
+                                    guard iy >= 0, iy < 5, ix >= 0, ix < 6 else { continue }
+                                    for c in 0..<2 { total += x[n, iy, ix, c] * layer.kernel.value[ky, kx, c, f] }
+                                }
+                            }
+                            #expect(abs(y[n, oy, ox, f] - total) < 1e-5)
+                        }
+                    }
+                }
+            }
+            let report = checkParameterGradients(layer.parameters) { Self.weightedSum(layer(Variable(x))) }
+            #expect(report.maxError < tolerance, "\(report)")
+        }
+    }
+
+    @Test func conv2DTransposeIsTheAdjointOfConv2D() throws {
+        var random = SeededRandom(seed: 4)
+        for padding in ConvolutionGeometry.Padding.allCases {
+            // Conv2D maps 2 → 3 channels with kernel [4, 4, 2, 3]; the transposed layer with
+            // the same kernel maps 3 → 2 channels, and ⟨conv(x), y⟩ = ⟨x, convᵀ(y)⟩.
+            let kernel = random.uniformTensor([4, 4, 2, 3], -1, 1)
+            let forward = Conv2D(kernel: kernel, bias: nil, strides: (2, 2), padding: padding)
+            let backward = Conv2DTranspose(kernel: kernel, bias: nil, strides: (2, 2), padding: padding)
+            let x = random.uniformTensor([1, 8, 8, 2], -1, 1)
+            let y = random.uniformTensor(try forward.outputShape(forInputShape: x.shape), -1, 1)
+            let transposed = try backward.predict(y)
+            #expect(transposed.shape == x.shape)
+            let left = (try forward.predict(x) * y).sum().scalar
+            let right = (x * transposed).sum().scalar
+            #expect(abs(left - right) < 1e-4 * max(1, abs(left)))
+        }
+        // Keras shapes: 4×4 → 8×8 with stride 2 'same'; 4×4 → 10×10 with kernel 4 'valid'.
+        let same = Conv2DTranspose(inputChannels: 3, filters: 5, kernelSize: (4, 4), strides: (2, 2), padding: .same, generator: &random)
+        #expect(try same.outputShape(forInputShape: [2, 4, 4, 3]) == [2, 8, 8, 5])
+        let valid = Conv2DTranspose(inputChannels: 3, filters: 5, kernelSize: (4, 4), strides: (2, 2), padding: .valid, generator: &random)
+        #expect(try valid.outputShape(forInputShape: [2, 4, 4, 3]) == [2, 10, 10, 5])
+        valid.bias!.value = random.uniformTensor([5], -1, 1)
+        let x = random.uniformTensor([1, 2, 3, 3], -1, 1)
+        let report = checkParameterGradients(valid.parameters) { Self.weightedSum(valid(Variable(x))) }
+        #expect(report.maxError < tolerance, "\(report)")
+        #expect(checkGradients([x]) { Self.weightedSum(valid($0[0])) }.maxError < tolerance)
+    }
+
+    @Test func lstmMatchesHandComputedStepAndGradients() throws {
+        // One unit, one step, one feature: z = x·k + b (h₀ = 0), gates i, f, g, o.
+        let k: [Float] = [0.5, -0.3, 0.8, 0.2]
+        let b: [Float] = [0.1, 1, -0.2, 0.05]
+        let layer = LSTM(
+            kernel: Tensor(shape: [1, 4], scalars: k), recurrentKernel: Tensor(shape: [1, 4], scalars: [0.3, 0.1, -0.4, 0.6]),
+            bias: Tensor(shape: [4], scalars: b))
+        let x: Float = 0.7
+        func sigmoid(_ v: Float) -> Float { 1 / (1 + Foundation.exp(-v)) }
+        let z = (0..<4).map { x * k[$0] + b[$0] }
+        let c = sigmoid(z[0]) * Foundation.tanh(z[2])
+        let h = sigmoid(z[3]) * Foundation.tanh(c)
+        #expect(abs(try layer.predict(Tensor(shape: [1, 1, 1], scalars: [x])).scalar - h) < 1e-6)
+
+        var random = SeededRandom(seed: 8)
+        let sequence = LSTM(inputSize: 2, units: 3, returnSequences: true, generator: &random)
+        #expect(Array(sequence.bias.value.scalars[3..<6]) == [1, 1, 1])  // unit_forget_bias
+        let input = random.uniformTensor([2, 4, 2], -1, 1)
+        #expect(try sequence.outputShape(forInputShape: input.shape) == [2, 4, 3])
+        let report = checkParameterGradients(sequence.parameters) { Self.weightedSum(sequence(Variable(input))) }
+        #expect(report.maxError < tolerance, "\(report)")
+        #expect(checkGradients([input]) { Self.weightedSum(sequence($0[0])) }.maxError < tolerance)
+    }
+
+    @Test func initialisersFollowKeras() {
+        var random = SeededRandom(seed: 11)
+        let dense = Dense(inputSize: 18, outputSize: 60, generator: &random)
+        let limit = Float((6.0 / 78).squareRoot())
+        #expect(dense.kernel.value.scalars.allSatisfy { abs($0) <= limit })
+        #expect(dense.kernel.value.scalars.map(abs).max()! > 0.9 * limit)
+        #expect(dense.bias!.value.scalars.allSatisfy { $0 == 0 })
+        for (rows, columns) in [(4, 16), (16, 4), (5, 5)] {
+            let q = Initializer.orthogonal(rows: rows, columns: columns, generator: &random)
+            let gram = rows <= columns ? Tensor.matmul(q, q, transposeB: true) : Tensor.matmul(q, q, transposeA: true)
+            #expect(maxRelativeDifference(gram, Tensor.identity(min(rows, columns))) < 1e-5)
+        }
+    }
+
+    @Test func parametersAreDiscovered() {
+        var random = SeededRandom(seed: 0)
+        let model = Sequential([
+            Dense(inputSize: 3, outputSize: 4, activation: .relu, generator: &random),
+            ActivationLayer(.tanh),
+            Dense(inputSize: 4, outputSize: 2, useBias: false, generator: &random),
+        ])
+        #expect(model.namedParameters().map(\.name) == ["layers.0.kernel", "layers.0.bias", "layers.2.kernel"])
+        #expect(model.parameterCount == 3 * 4 + 4 + 4 * 2)
+    }
+
+    @Test func badInputIsATypedErrorNamingBothShapes() throws {
+        var random = SeededRandom(seed: 0)
+        let model = Sequential([
+            Dense(inputSize: 18, outputSize: 4, generator: &random),
+            Dense(inputSize: 4, outputSize: 2, generator: &random),
+        ])
+        do {
+            _ = try model.predict(Tensor(zeros: [5, 17]))
+            Issue.record("expected a shape error")
+        } catch {
+            #expect(error == .shapeMismatch(component: "Dense(18 → 4)", expected: [-1, 18], actual: [5, 17]))
+            #expect(error.description == "Dense(18 → 4): expected input of shape [any, 18], got [5, 17]")
+        }
+        let conv = Conv2D(inputChannels: 3, filters: 2, kernelSize: (3, 3), generator: &random)
+        #expect(throws: ModelError.self) { try conv.predict(Tensor(zeros: [1, 8, 8, 1])) }
+        #expect(throws: ModelError.self) { try conv.predict(Tensor(zeros: [1, 2, 8, 3])) }
+    }
+}
+
+@Suite("Losses")
+struct LossTests {
+    @Test func meanSquaredErrorByHand() {
+        let loss = Loss.meanSquaredError(Variable(Tensor(rows: [[1, 2], [3, 4]])), Variable(Tensor(rows: [[0, 2], [5, 4]])))
+        #expect(loss.value.scalar == 1.25)  // (1 + 0 + 4 + 0) / 4
+    }
+
+    @Test func binaryCrossEntropyIsStableAndCorrect() {
+        let logits: [Float] = [-3, -0.5, 0, 2, 80, -80]
+        let targets: [Float] = [0, 1, 1, 0, 1, 0]
+        var expected: Double = 0
+        for (x, y) in zip(logits, targets) {
+            let p = 1 / (1 + Foundation.exp(-Double(x)))
+            // −[y log p + (1 − y) log(1 − p)], with log(1 − p) = −x − log(1 + e^{−x}) for large x.
+            expected += -(Double(y) * Foundation.log(p) + (1 - Double(y)) * (-Double(x) - Foundation.log1p(Foundation.exp(-Double(x)))))
+        }
+        expected /= Double(logits.count)
+        let loss = Loss.binaryCrossEntropy(
+            logits: Variable(Tensor(shape: [6], scalars: logits)), targets: Variable(Tensor(shape: [6], scalars: targets)))
+        #expect(loss.value.scalar.isFinite)
+        #expect(abs(Double(loss.value.scalar) - expected) < 1e-5)
+        let x = Tensor(shape: [6], scalars: [-3, -0.5, 0.1, 2, 1, -1])
+        let y = Tensor(shape: [6], scalars: targets)
+        #expect(checkGradients([x]) { Loss.binaryCrossEntropy(logits: $0[0], targets: Variable(y)) }.maxError < 5e-3)
+    }
+}
