@@ -38,9 +38,7 @@ public final class Dense: Layer {
 
     public func callAsFunction(_ input: Variable) -> Variable {
         let flat = input.value.rank == 2 ? input : input.reshaped([-1, inputSize])
-        var output = Variable.matmul(flat, kernel)
-        if let bias { output = output + bias }
-        output = activation(output)
+        let output = activation(Variable.affine(flat, kernel, bias))
         if input.value.rank == 2 { return output }
         return output.reshaped(Array(input.shape.dropLast()) + [outputSize])
     }

@@ -24,6 +24,7 @@ struct BLASBackend: @unchecked Sendable {
     /// A human-readable name of the library.
     let name: String
     let sgemm: SGEMM
+    /// OpenBLAS's `openblas_set_num_threads`, used once to keep it single-threaded.
     let setThreads: SetThreads?
 
     /// The library this process uses, or `nil` when none is installed or `VIGIL_BLAS=none`.
@@ -41,6 +42,9 @@ struct BLASBackend: @unchecked Sendable {
         }
         return BLASBackend(name: "Accelerate", sgemm: accelerate, setThreads: nil)
         #else
+        // Vigil splits products across its own threads (see `GEMM`), so OpenBLAS runs each
+        // call on one thread; its own pool would only spin against Vigil's workers.
+        setenv("OPENBLAS_NUM_THREADS", "1", 0)
         for library in ["libopenblas.so.0", "libopenblas.so"] {
             guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL),
                 let symbol = dlsym(handle, "cblas_sgemm")
@@ -50,7 +54,7 @@ struct BLASBackend: @unchecked Sendable {
             }
             let backend = BLASBackend(
                 name: "OpenBLAS (\(library))", sgemm: unsafeBitCast(symbol, to: SGEMM.self), setThreads: setThreads)
-            backend.setThreads?(Int32(ComputeThreads.count))
+            backend.setThreads?(1)
             return backend
         }
         return nil

@@ -2,17 +2,24 @@
 ///
 /// The polynomials are the Cephes single-precision ones (public-domain constants): `exp`
 /// reduces `x = n·ln 2 + r` with `|r| ≤ ½ ln 2` and evaluates a degree-6 polynomial
-/// (relative error about 2 ulp); `tanh` uses an odd polynomial for `|x| < 0.625` and
+/// (relative error about 2 ulp; `n` rounded to nearest); `tanh` uses an odd polynomial for `|x| < 0.625` and
 /// `1 − 2/(e^{2|x|} + 1)` beyond. Inputs are clamped to ±88.376 before `exp`, so results
 /// never overflow to NaN (`exp` saturates at `Float.greatestFiniteMagnitude`-scale and 0).
 /// The arithmetic is plain IEEE `+ − × ÷`, so every platform gives the same bits.
 enum FastMath {
-    typealias Vector = SIMD8<Float>
+    typealias Vector = SIMD4<Float>
+    typealias IntegerVector = SIMD4<Int32>
 
     @inline(__always)
     static func exp(_ input: Vector) -> Vector {
-        let x0 = input.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.376))
-        let n = (x0 * 1.442_695_04 + 0.5).rounded(.down)
+        // Adding 1.5·2²³ to a float of magnitude below 2²² rounds it to an integer held in
+        // the low mantissa bits, so rounding and the float → int conversion need no (slow,
+        // scalarised) generic SIMD conversion.
+        let roundingMagic = Vector(repeating: 0x1.8p23)
+        let x0 = clamp(input, -87.3, 88.376)
+        // n = round(x / ln 2), r = x − n·ln 2 (ln 2 split in two for precision).
+        let shifted = x0 * 1.442_695_04 + roundingMagic
+        let n = shifted - roundingMagic
         var x = x0 - n * 0.693_359_375
         x = x - n * -2.121_944_4e-4
         let z = x * x
@@ -23,8 +30,16 @@ enum FastMath {
         y = y * x + 1.666_666_545_9e-1
         y = y * x + 5.000_000_120_1e-1
         y = y * z + x + 1
-        let exponent = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-        return y * unsafeBitCast(exponent, to: Vector.self)
+        let integer = unsafeBitCast(shifted, to: IntegerVector.self) &- unsafeBitCast(roundingMagic, to: IntegerVector.self)
+        let scale = (integer &+ 127) &<< 23
+        return y * unsafeBitCast(scale, to: Vector.self)
+    }
+
+    @inline(__always)
+    static func clamp(_ x: Vector, _ lower: Float, _ upper: Float) -> Vector {
+        var result = x.replacing(with: lower, where: x .< lower)
+        result.replace(with: upper, where: result .> upper)
+        return result
     }
 
     @inline(__always)
@@ -53,24 +68,53 @@ enum FastMath {
         x.replacing(with: -x, where: x .< 0)
     }
 
-    /// Applies a vector function to `count` elements, eight at a time, with a padded tail.
+    /// Applies `Function` to `count` elements, four vectors per iteration so that their
+    /// (latency-bound) polynomial chains overlap, with a padded tail.
     @inline(__always)
-    static func map(
-        _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ count: Int,
-        _ function: (Vector) -> Vector
+    static func map<Function: VectorFunction>(
+        _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ count: Int, _: Function.Type
     ) {
         let raw = UnsafeRawPointer(input)
         let out = UnsafeMutableRawPointer(output)
+        let width = Vector.scalarCount
+        let stride = width * MemoryLayout<Float>.stride
         var i = 0
-        while i + 8 <= count {
-            out.storeBytes(of: function(raw.loadUnaligned(fromByteOffset: i * 4, as: Vector.self)), toByteOffset: i * 4, as: Vector.self)
-            i += 8
+        while i + 4 * width <= count {
+            let offset = i * MemoryLayout<Float>.stride
+            let a = Function.apply(raw.loadUnaligned(fromByteOffset: offset, as: Vector.self))
+            let b = Function.apply(raw.loadUnaligned(fromByteOffset: offset + stride, as: Vector.self))
+            let c = Function.apply(raw.loadUnaligned(fromByteOffset: offset + 2 * stride, as: Vector.self))
+            let d = Function.apply(raw.loadUnaligned(fromByteOffset: offset + 3 * stride, as: Vector.self))
+            out.storeBytes(of: a, toByteOffset: offset, as: Vector.self)
+            out.storeBytes(of: b, toByteOffset: offset + stride, as: Vector.self)
+            out.storeBytes(of: c, toByteOffset: offset + 2 * stride, as: Vector.self)
+            out.storeBytes(of: d, toByteOffset: offset + 3 * stride, as: Vector.self)
+            i += 4 * width
         }
-        if i < count {
+        while i < count {
             var tail = Vector()
-            for j in 0..<(count - i) { tail[j] = input[i + j] }
-            let result = function(tail)
-            for j in 0..<(count - i) { output[i + j] = result[j] }
+            let n = Swift.min(width, count - i)
+            for j in 0..<n { tail[j] = input[i + j] }
+            let result = Function.apply(tail)
+            for j in 0..<n { output[i + j] = result[j] }
+            i += n
         }
     }
+}
+
+/// A function applied to a vector of floats, as a type so that generic kernels inline it.
+protocol VectorFunction {
+    static func apply(_ x: FastMath.Vector) -> FastMath.Vector
+}
+
+enum ExponentialFunction: VectorFunction {
+    @inline(__always) static func apply(_ x: FastMath.Vector) -> FastMath.Vector { FastMath.exp(x) }
+}
+
+enum HyperbolicTangentFunction: VectorFunction {
+    @inline(__always) static func apply(_ x: FastMath.Vector) -> FastMath.Vector { FastMath.tanh(x) }
+}
+
+enum SigmoidFunction: VectorFunction {
+    @inline(__always) static func apply(_ x: FastMath.Vector) -> FastMath.Vector { FastMath.sigmoid(x) }
 }

@@ -18,10 +18,6 @@ public enum GEMM {
     /// The path used when none is named: BLAS when a library was found.
     public static var defaultPath: Path { BLASBackend.shared == nil ? .portable : .blas }
 
-    static func backendThreadsChanged(_ count: Int) {
-        BLASBackend.shared?.setThreads?(Int32(count))
-    }
-
     /// Computes `C ← α·op(A)·op(B) + β·C` where `op(A)` is `m × k` and `op(B)` is `k × n`.
     ///
     /// - Parameters:
@@ -45,16 +41,38 @@ public enum GEMM {
             PortableGEMM.scale(c: c, m: m, n: n, ldc: ldc, beta: beta)
             return
         }
-        if (path ?? defaultPath) == .blas, let blas = BLASBackend.shared {
-            blas.sgemm(
-                BLASBackend.rowMajor,
-                transposeA ? BLASBackend.transpose : BLASBackend.noTranspose,
-                transposeB ? BLASBackend.transpose : BLASBackend.noTranspose,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        guard (path ?? defaultPath) == .blas, let blas = BLASBackend.shared else {
+            PortableGEMM.multiply(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
-        PortableGEMM.multiply(
-            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        let operands = UncheckedSendable((a, b, c))
+        // Each BLAS call runs on one thread; large products are split into blocks of rows
+        // of C (or of columns when C is short and wide), one block per thread.
+        let splitRows = m >= n || m >= 64
+        let extent = splitRows ? m : n
+        let threads = min(ComputeThreads.count, extent / 8, max(1, m * n * k / minimumWorkPerThread))
+        parallelBlocks(extent, threads: threads) { range in
+            let (a, b, c) = operands.value
+            if splitRows {
+                let aStart = transposeA ? a + range.lowerBound : a + range.lowerBound * lda
+                blas.sgemm(
+                    BLASBackend.rowMajor, transposeA ? BLASBackend.transpose : BLASBackend.noTranspose,
+                    transposeB ? BLASBackend.transpose : BLASBackend.noTranspose,
+                    Int32(range.count), Int32(n), Int32(k), alpha, aStart, Int32(lda), b, Int32(ldb), beta,
+                    c + range.lowerBound * ldc, Int32(ldc))
+            } else {
+                let bStart = transposeB ? b + range.lowerBound * ldb : b + range.lowerBound
+                blas.sgemm(
+                    BLASBackend.rowMajor, transposeA ? BLASBackend.transpose : BLASBackend.noTranspose,
+                    transposeB ? BLASBackend.transpose : BLASBackend.noTranspose,
+                    Int32(m), Int32(range.count), Int32(k), alpha, a, Int32(lda), bStart, Int32(ldb), beta,
+                    c + range.lowerBound, Int32(ldc))
+            }
+        }
     }
+
+    /// The multiply-adds below which a product is not worth a second thread.
+    static let minimumWorkPerThread = 1 << 21
 }

@@ -2,11 +2,10 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// How many threads Vigil's kernels may use.
+/// How many threads Vigil's kernels (matrix products included) may use.
 ///
 /// Read once from the `VIGIL_THREADS` environment variable (default: every core the
-/// process may use); change it with ``setThreadCount(_:)``. The BLAS backend is told
-/// the same number.
+/// process may use); change it with ``setThreadCount(_:)``.
 public enum ComputeThreads {
     private static let storage = Atomic<Int>(initialValue())
 
@@ -26,7 +25,6 @@ public enum ComputeThreads {
     public static func setThreadCount(_ count: Int) {
         precondition(count >= 1, "ComputeThreads.setThreadCount: expected at least 1 thread, got \(count)")
         storage.store(count, ordering: .relaxed)
-        GEMM.backendThreadsChanged(count)
     }
 }
 
@@ -38,8 +36,13 @@ public enum ComputeThreads {
 ///   - minimumPerThread: the smallest number of items worth a thread of its own.
 ///   - body: called with disjoint ranges covering `0..<count`.
 @inline(__always)
-func parallelChunks(_ count: Int, minimumPerThread: Int = 32_768, _ body: (Range<Int>) -> Void) {
-    let threads = min(ComputeThreads.count, count / max(minimumPerThread, 1))
+func parallelChunks(_ count: Int, minimumPerThread: Int = 131_072, _ body: (Range<Int>) -> Void) {
+    parallelBlocks(count, threads: min(ComputeThreads.count, count / max(minimumPerThread, 1)), body)
+}
+
+/// Runs `body` on `threads` contiguous blocks covering `0..<count` (inline for one).
+@inline(__always)
+func parallelBlocks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
     if threads <= 1 {
         body(0..<count)
         return

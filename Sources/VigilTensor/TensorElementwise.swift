@@ -104,13 +104,13 @@ extension Tensor {
     }
 
     /// Applies a vectorised function to every element, splitting large tensors over threads.
-    func mapVector(_ transform: (SIMD8<Float>) -> SIMD8<Float>) -> Tensor {
+    func mapVector<Function: VectorFunction>(_ function: Function.Type) -> Tensor {
         Tensor(uninitializedShape: shape) { out in
             withUnsafeBufferPointer { x in
                 let input = UncheckedSendable(x.baseAddress!)
                 let output = UncheckedSendable(out.baseAddress!)
                 parallelChunks(out.count) { range in
-                    FastMath.map(input.value + range.lowerBound, output.value + range.lowerBound, range.count, transform)
+                    FastMath.map(input.value + range.lowerBound, output.value + range.lowerBound, range.count, function)
                 }
             }
         }
@@ -146,11 +146,11 @@ extension Tensor {
     }
 
     /// `e^x` element-wise (vectorised; see ``FastMath``).
-    public func exp() -> Tensor { mapVector(FastMath.exp) }
+    public func exp() -> Tensor { mapVector(ExponentialFunction.self) }
     /// `tanh x` element-wise (vectorised).
-    public func tanh() -> Tensor { mapVector(FastMath.tanh) }
+    public func tanh() -> Tensor { mapVector(HyperbolicTangentFunction.self) }
     /// `1 / (1 + e^{−x})` element-wise (vectorised).
-    public func sigmoid() -> Tensor { mapVector(FastMath.sigmoid) }
+    public func sigmoid() -> Tensor { mapVector(SigmoidFunction.self) }
     /// Natural logarithm element-wise; `log 0 = −∞`, negative input gives NaN.
     public func log() -> Tensor { map { Foundation.log($0) } }
     /// Square root element-wise; negative input gives NaN.

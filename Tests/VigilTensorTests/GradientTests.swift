@@ -91,6 +91,10 @@ struct GradientTests {
         #expect(checkGradients([aT, b]) { Variable.matmul($0[0], $0[1], transposeA: true) }.maxError < tolerance)
         #expect(checkGradients([a, bT]) { Variable.matmul($0[0], $0[1], transposeB: true) }.maxError < tolerance)
         #expect(checkGradients([aT, bT]) { Variable.matmul($0[0], $0[1], transposeA: true, transposeB: true) }.maxError < tolerance)
+        let bias = sample([5])
+        #expect(checkGradients([a, b, bias]) { Variable.affine($0[0], $0[1], $0[2]) }.maxError < tolerance)
+        let affine = Variable.affine(Variable(a), Variable(b), Variable(bias)).value
+        #expect(maxRelativeDifference(affine, Tensor.matmul(a, b) + bias) < 1e-6)
     }
 
     @Test mutating func patchTransforms() {

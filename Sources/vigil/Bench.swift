@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Logging
+import VigilTensor
+
+/// `vigil bench`: matrix-product and training-throughput figures for this machine.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure sgemm GFLOP/s and training throughput (build with -c release).",
+        discussion: """
+            Prints sgemm GFLOP/s on the BLAS and the portable path, and the samples/s and \
+            seconds per 400,000-row epoch of the alibi-detect KDD networks (AEGMM autoencoder \
+            at batch 1,024, VAE at batch 64), with each thread count asked for.
+            """)
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Thread counts to measure (default: 1 2, or VIGIL_THREADS).")
+    var threads: [Int] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Square sgemm sizes.")
+    var gemmSizes: [Int] = [64, 256, 1024, 2048]
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Networks to train: aegmm vae.")
+    var networks: [TrainingBenchmark.Network] = TrainingBenchmark.Network.allCases
+
+    @Option(name: .long, help: "Rows in one training epoch.")
+    var epochRows: Int = 400_000
+
+    @Option(name: .long, help: "Write the figures as JSON to this file.")
+    var json: String?
+
+    func validate() throws {
+        if threads.contains(where: { $0 < 1 }) { throw ValidationError("--threads takes counts of at least 1, got \(threads)") }
+        if gemmSizes.contains(where: { $0 < 1 }) { throw ValidationError("--gemm-sizes takes positive sizes, got \(gemmSizes)") }
+        if epochRows < 1 { throw ValidationError("--epoch-rows must be at least 1, got \(epochRows)") }
+    }
+
+    func run() throws {
+        let logger = Logger(label: "vigil.bench")
+        #if DEBUG
+        logger.warning("this is a debug build: figures are 10–100× too slow; use `swift run -c release vigil bench`")
+        #endif
+        let threadCounts = threads.isEmpty
+            ? (ProcessInfo.processInfo.environment["VIGIL_THREADS"].flatMap(Int.init).map { [$0] } ?? [1, 2])
+            : threads
+        var report = BenchReport(
+            blasLibrary: GEMM.blasLibraryName ?? "none (portable kernel)",
+            cores: ProcessInfo.processInfo.activeProcessorCount, gemm: [], training: [])
+        print("BLAS: \(report.blasLibrary); cores: \(report.cores)")
+        for count in threadCounts {
+            ComputeThreads.setThreadCount(count)
+            for path in GEMM.Path.allCases where path == .portable || GEMM.blasLibraryName != nil {
+                for size in gemmSizes {
+                    let gflops = GEMMBenchmark.gigaflops(size: size, path: path)
+                    report.gemm.append(.init(threads: count, path: path.rawValue, size: size, gigaflops: gflops))
+                    print(String(format: "sgemm  %-8@ %2d thread(s)  %5d³  %8.1f GFLOP/s", path.rawValue, count, size, gflops))
+                }
+            }
+            let peak = report.gemm.filter { $0.threads == count && $0.path == GEMM.defaultPath.rawValue }.map(\.gigaflops).max() ?? 0
+            for network in networks {
+                var figure = try TrainingBenchmark.run(network, rows: epochRows, seed: 0)
+                figure.threads = count
+                figure.fractionOfGemmPeak = peak > 0 ? figure.achievedGigaflops / peak : 0
+                report.training.append(figure)
+                print(String(
+                    format: "train  %-6@ batch %4d  %d thread(s)  %9.0f samples/s  %7.3f s/epoch of %d rows  %6.1f GFLOP/s = %4.1f%% of sgemm peak",
+                    figure.network, figure.batchSize, count, figure.samplesPerSecond, figure.secondsPerEpoch,
+                    figure.rows, figure.achievedGigaflops, 100 * figure.fractionOfGemmPeak))
+            }
+        }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json), options: .atomic)
+            print("wrote \(json)")
+        }
+    }
+}
+
+/// Every figure `vigil bench` measured, as written by `--json`.
+struct BenchReport: Codable {
+    struct GEMMFigure: Codable {
+        var threads: Int
+        var path: String
+        var size: Int
+        var gigaflops: Double
+    }
+
+    var blasLibrary: String
+    var cores: Int
+    var gemm: [GEMMFigure]
+    var training: [TrainingBenchmark.Figure]
+}

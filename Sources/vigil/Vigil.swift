@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `vigil` command line.
+@main
+struct Vigil: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "Deep outlier detection: train, evaluate, save, load and serve detectors.",
+        subcommands: [Bench.self]
+    )
+}
