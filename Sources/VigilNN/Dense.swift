@@ -38,7 +38,7 @@ public final class Dense: Layer {
 
     public func callAsFunction(_ input: Variable) -> Variable {
         let flat = input.value.rank == 2 ? input : input.reshaped([-1, inputSize])
-        let output = activation(Variable.affine(flat, kernel, bias))
+        let output = Variable.affine(flat, kernel, bias, activation: activation)
         if input.value.rank == 2 { return output }
         return output.reshaped(Array(input.shape.dropLast()) + [outputSize])
     }

@@ -160,7 +160,10 @@ extension Tensor {
     /// `max(x, 0)` element-wise.
     public func relu() -> Tensor { map { Swift.max($0, 0) } }
     /// `log(1 + e^x)` element-wise, computed as `max(x, 0) + log1p(e^{−|x|})` so it never overflows.
-    public func softplus() -> Tensor { map { Swift.max($0, 0) + Foundation.log1p(Foundation.exp(-Swift.abs($0))) } }
+    public func softplus() -> Tensor { map(Tensor.softplus) }
+
+    /// `log(1 + e^x) = max(x, 0) + log1p(e^{−|x|})`.
+    static func softplus(_ x: Float) -> Float { Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x))) }
     /// `x^p` element-wise for a constant exponent.
     public func pow(_ exponent: Float) -> Tensor {
         if exponent == 2 { return map { $0 * $0 } }

@@ -92,9 +92,14 @@ struct GradientTests {
         #expect(checkGradients([a, bT]) { Variable.matmul($0[0], $0[1], transposeB: true) }.maxError < tolerance)
         #expect(checkGradients([aT, bT]) { Variable.matmul($0[0], $0[1], transposeA: true, transposeB: true) }.maxError < tolerance)
         let bias = sample([5])
-        #expect(checkGradients([a, b, bias]) { Variable.affine($0[0], $0[1], $0[2]) }.maxError < tolerance)
-        let affine = Variable.affine(Variable(a), Variable(b), Variable(bias)).value
-        #expect(maxRelativeDifference(affine, Tensor.matmul(a, b) + bias) < 1e-6)
+        for activation in Activation.allCases {
+            let fused = checkGradients([a, b, bias]) { Variable.affine($0[0], $0[1], $0[2], activation: activation) }
+            #expect(fused.maxError < tolerance, "\(activation): \(fused)")
+            let value = Variable.affine(Variable(a), Variable(b), Variable(bias), activation: activation).value
+            let separate = activation(Variable(Tensor.matmul(a, b) + bias)).value
+            #expect(maxRelativeDifference(value, separate) < 1e-6, "\(activation)")
+        }
+        #expect(checkGradients([a, b]) { Variable.affine($0[0], $0[1], nil, activation: .tanh) }.maxError < tolerance)
     }
 
     @Test mutating func patchTransforms() {
