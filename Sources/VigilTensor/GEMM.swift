@@ -49,11 +49,14 @@ public enum GEMM {
         }
         let operands = UncheckedSendable((a, b, c))
         // Each BLAS call runs on one thread; large products are split into blocks of rows
-        // of C (or of columns when C is short and wide), one block per thread.
+        // of C (or of columns when C is short and wide), one block per thread. Block edges
+        // fall on multiples of 96, a multiple of the register tiles of common BLAS kernels
+        // (8, 16, 24, 32, 48 rows), so each element's sum is tiled the same way whatever the
+        // thread count: with OpenBLAS here, results are bit-identical with 1 or 2 threads.
         let splitRows = m >= n || m >= 64
         let extent = splitRows ? m : n
-        let threads = min(ComputeThreads.count, extent / 8, max(1, m * n * k / minimumWorkPerThread))
-        parallelBlocks(extent, threads: threads) { range in
+        let threads = min(ComputeThreads.count, extent / 96, max(1, m * n * k / minimumWorkPerThread))
+        parallelBlocks(extent, threads: threads, alignment: 96) { range in
             let (a, b, c) = operands.value
             if splitRows {
                 let aStart = transposeA ? a + range.lowerBound : a + range.lowerBound * lda
@@ -74,5 +77,5 @@ public enum GEMM {
     }
 
     /// The multiply-adds below which a product is not worth a second thread.
-    static let minimumWorkPerThread = 1 << 21
+    static let minimumWorkPerThread = 1 << 17
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Synchronization
 
@@ -36,24 +35,24 @@ public enum ComputeThreads {
 ///   - minimumPerThread: the smallest number of items worth a thread of its own.
 ///   - body: called with disjoint ranges covering `0..<count`.
 @inline(__always)
-func parallelChunks(_ count: Int, minimumPerThread: Int = 131_072, _ body: (Range<Int>) -> Void) {
+func parallelChunks(_ count: Int, minimumPerThread: Int = 16_384, _ body: (Range<Int>) -> Void) {
     parallelBlocks(count, threads: min(ComputeThreads.count, count / max(minimumPerThread, 1)), body)
 }
 
-/// Runs `body` on `threads` contiguous blocks covering `0..<count` (inline for one).
+/// Runs `body` on `threads` contiguous blocks covering `0..<count` (inline for one),
+/// every boundary a multiple of `alignment`.
 @inline(__always)
-func parallelBlocks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+func parallelBlocks(_ count: Int, threads: Int, alignment: Int = 1, _ body: (Range<Int>) -> Void) {
     if threads <= 1 {
         body(0..<count)
         return
     }
-    withoutActuallyEscaping(body) { escapable in
-        let box = UncheckedSendable(escapable)
-        DispatchQueue.concurrentPerform(iterations: threads) { chunk in
-            let start = count * chunk / threads
-            let end = count * (chunk + 1) / threads
-            box.value(start..<end)
-        }
+    func boundary(_ chunk: Int) -> Int {
+        chunk == threads ? count : min(count, (count * chunk / threads + alignment / 2) / alignment * alignment)
+    }
+    WorkerPool.shared.run(threads, threads: threads) { chunk in
+        let range = boundary(chunk)..<boundary(chunk + 1)
+        if !range.isEmpty { body(range) }
     }
 }
 

@@ -1,0 +1,71 @@
+import Testing
+@testable import VigilTensor
+import _TestSupport
+
+@Suite("Worker pool")
+struct WorkerPoolTests {
+    @Test func everyItemRunsExactlyOnce() {
+        for threads in [1, 2, 4] {
+            for count in [0, 1, 7, 1000] {
+                var hits = [Int](repeating: 0, count: count)
+                hits.withUnsafeMutableBufferPointer { buffer in
+                    let pointer = UncheckedSendable(buffer.baseAddress)
+                    WorkerPool.shared.run(count, threads: threads) { index in pointer.value![index] += 1 }
+                }
+                #expect(hits.allSatisfy { $0 == 1 }, "threads \(threads), count \(count)")
+            }
+        }
+    }
+
+    @Test func nestedAndConcurrentCallsRunToCompletion() async {
+        // Calls from several tasks at once, each nesting a second call inside its items:
+        // the pool serves one and the others run serially on their callers.
+        let totals = await withTaskGroup(of: Int.self) { group in
+            for task in 0..<4 {
+                group.addTask {
+                    var sums = [Int](repeating: 0, count: 8)
+                    sums.withUnsafeMutableBufferPointer { buffer in
+                        let pointer = UncheckedSendable(buffer.baseAddress!)
+                        WorkerPool.shared.run(8, threads: 2) { outer in
+                            var inner = [Int](repeating: 0, count: 16)
+                            inner.withUnsafeMutableBufferPointer { innerBuffer in
+                                let innerPointer = UncheckedSendable(innerBuffer.baseAddress!)
+                                WorkerPool.shared.run(16, threads: 2) { innerPointer.value[$0] = $0 + task }
+                            }
+                            pointer.value[outer] = inner.reduce(0, +)
+                        }
+                    }
+                    return sums.reduce(0, +)
+                }
+            }
+            return await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        // Each task: 8 × Σ_{i<16}(i + task) = 8 × (120 + 16·task).
+        #expect(totals.sorted() == (0..<4).map { 8 * (120 + 16 * $0) })
+    }
+
+    @Test func parallelKernelsMatchSerialOnes() {
+        var random = SeededRandom(seed: 3)
+        let x = random.uniformTensor([300, 200], -4, 4)
+        let y = random.uniformTensor([200, 150], -1, 1)
+        let original = ComputeThreads.count
+        defer { ComputeThreads.setThreadCount(original) }
+        ComputeThreads.setThreadCount(1)
+        let serial = (x.tanh(), Tensor.matmul(x, y))
+        ComputeThreads.setThreadCount(2)
+        let parallel = (x.tanh(), Tensor.matmul(x, y))
+        #expect(serial.0 == parallel.0)
+        // Products split at multiples of 96 rows tile every element's sum as one call does:
+        // bit-identical with OpenBLAS and the portable kernel; other libraries may round
+        // differently.
+        if GEMM.blasLibraryName == nil || GEMM.blasLibraryName!.hasPrefix("OpenBLAS") {
+            #expect(serial.1 == parallel.1)
+        } else {
+            #expect(maxRelativeDifference(serial.1, parallel.1) < 1e-6)
+        }
+        ComputeThreads.setThreadCount(2)
+        let portableParallel = Tensor.matmul(x, y, path: .portable)
+        ComputeThreads.setThreadCount(1)
+        #expect(Tensor.matmul(x, y, path: .portable) == portableParallel)
+    }
+}
