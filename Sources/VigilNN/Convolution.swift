@@ -8,24 +8,13 @@ import VigilTensor
 /// - `bias`: `[filters]`, zeros.
 ///
 /// Input `[N, H, W, C]`; output `[N, H', W', F]` with `H'`, `W'` from ``ConvolutionGeometry``.
-public final class Conv2D: Layer {
-    public let kernel: Variable
-    public let bias: Variable?
-    public let strides: (height: Int, width: Int)
-    public let padding: ConvolutionGeometry.Padding
-    public let activation: Activation
-
+public final class Conv2D: ConvolutionLayer, Layer {
     /// A layer from given weights.
     public init(
         kernel: Tensor, bias: Tensor?, strides: (height: Int, width: Int) = (1, 1),
         padding: ConvolutionGeometry.Padding = .valid, activation: Activation = .linear
     ) {
-        precondition(kernel.rank == 4, "Conv2D: kernel must be [kh, kw, C, F], got shape \(kernel.shape)")
-        self.kernel = Variable(kernel, requiresGradient: true)
-        self.bias = bias.map { Variable($0, requiresGradient: true) }
-        self.strides = strides
-        self.padding = padding
-        self.activation = activation
+        super.init(kernel: kernel, bias: bias, strides: strides, padding: padding, activation: activation, layer: "Conv2D")
     }
 
     /// A freshly initialised layer with Keras's defaults (padding `valid`, stride 1).
@@ -34,13 +23,10 @@ public final class Conv2D: Layer {
         strides: (height: Int, width: Int) = (1, 1), padding: ConvolutionGeometry.Padding = .valid,
         activation: Activation = .linear, useBias: Bool = true, generator: inout SeededRandom
     ) {
-        let field = kernelSize.height * kernelSize.width
-        self.init(
-            kernel: Initializer.glorotUniform(
-                [kernelSize.height, kernelSize.width, inputChannels, filters],
-                fanIn: field * inputChannels, fanOut: field * filters, generator: &generator),
-            bias: useBias ? Tensor(zeros: [filters]) : nil,
-            strides: strides, padding: padding, activation: activation)
+        let weights = Self.initialWeights(
+            [kernelSize.height, kernelSize.width, inputChannels, filters], useBias: useBias, biasSize: filters,
+            generator: &generator)
+        self.init(kernel: weights.kernel, bias: weights.bias, strides: strides, padding: padding, activation: activation)
     }
 
     var filters: Int { kernel.shape[3] }
@@ -54,10 +40,8 @@ public final class Conv2D: Layer {
 
     public func callAsFunction(_ input: Variable) -> Variable {
         let geometry = geometry(for: input.shape)
-        let patches = input.im2col(geometry)
-        var output = Variable.matmul(patches, kernel.reshaped([geometry.patchLength, filters]))
-        if let bias { output = output + bias }
-        return activation(output).reshaped([geometry.batch, geometry.outputHeight, geometry.outputWidth, filters])
+        let product = Variable.matmul(input.im2col(geometry), kernel.reshaped([geometry.patchLength, filters]))
+        return finish(product).reshaped([geometry.batch, geometry.outputHeight, geometry.outputWidth, filters])
     }
 
     public func outputShape(forInputShape shape: [Int]) throws(ModelError) -> [Int] {

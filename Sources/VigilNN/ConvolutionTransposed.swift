@@ -9,24 +9,14 @@ import VigilTensor
 ///
 /// Input `[N, H, W, C]`; output `[N, H·s, W·s, F]` with padding `same`, or
 /// `[N, (H−1)·s + kh, (W−1)·s + kw, F]` with `valid`, as in Keras.
-public final class Conv2DTranspose: Layer {
-    public let kernel: Variable
-    public let bias: Variable?
-    public let strides: (height: Int, width: Int)
-    public let padding: ConvolutionGeometry.Padding
-    public let activation: Activation
-
+public final class Conv2DTranspose: ConvolutionLayer, Layer {
     /// A layer from given weights.
     public init(
         kernel: Tensor, bias: Tensor?, strides: (height: Int, width: Int) = (1, 1),
         padding: ConvolutionGeometry.Padding = .valid, activation: Activation = .linear
     ) {
-        precondition(kernel.rank == 4, "Conv2DTranspose: kernel must be [kh, kw, F, C], got shape \(kernel.shape)")
-        self.kernel = Variable(kernel, requiresGradient: true)
-        self.bias = bias.map { Variable($0, requiresGradient: true) }
-        self.strides = strides
-        self.padding = padding
-        self.activation = activation
+        super.init(
+            kernel: kernel, bias: bias, strides: strides, padding: padding, activation: activation, layer: "Conv2DTranspose")
     }
 
     /// A freshly initialised layer with Keras's defaults (padding `valid`, stride 1).
@@ -35,13 +25,10 @@ public final class Conv2DTranspose: Layer {
         strides: (height: Int, width: Int) = (1, 1), padding: ConvolutionGeometry.Padding = .valid,
         activation: Activation = .linear, useBias: Bool = true, generator: inout SeededRandom
     ) {
-        let field = kernelSize.height * kernelSize.width
-        self.init(
-            kernel: Initializer.glorotUniform(
-                [kernelSize.height, kernelSize.width, filters, inputChannels],
-                fanIn: field * filters, fanOut: field * inputChannels, generator: &generator),
-            bias: useBias ? Tensor(zeros: [filters]) : nil,
-            strides: strides, padding: padding, activation: activation)
+        let weights = Self.initialWeights(
+            [kernelSize.height, kernelSize.width, filters, inputChannels], useBias: useBias, biasSize: filters,
+            generator: &generator)
+        self.init(kernel: weights.kernel, bias: weights.bias, strides: strides, padding: padding, activation: activation)
     }
 
     var filters: Int { kernel.shape[2] }
@@ -64,9 +51,7 @@ public final class Conv2DTranspose: Layer {
         let geometry = geometry(for: input.shape)
         let flat = input.reshaped([-1, inputChannels])
         let patches = Variable.matmul(flat, kernel.reshaped([geometry.patchLength, inputChannels]), transposeB: true)
-        var output = patches.col2im(geometry)
-        if let bias { output = output + bias }
-        return activation(output)
+        return finish(patches.col2im(geometry))
     }
 
     public func outputShape(forInputShape shape: [Int]) throws(ModelError) -> [Int] {

@@ -43,10 +43,15 @@ enum ParameterWalk {
         let mirror = Mirror(reflecting: value)
         let isContainer = value is Module || mirror.displayStyle == .collection || mirror.displayStyle == .optional
         guard isContainer else { return }
-        for (index, child) in mirror.children.enumerated() {
-            let label = mirror.displayStyle == .optional ? "" : (child.label ?? String(index))
-            let childPath = label.isEmpty ? path : (path.isEmpty ? label : "\(path).\(label)")
-            collect(child.value, path: childPath, into: &found, seen: &seen)
+        // A class's own stored properties come after those it inherits.
+        var mirrors = [mirror]
+        while let parent = mirrors.last!.superclassMirror { mirrors.append(parent) }
+        for level in mirrors.reversed() {
+            for (index, child) in level.children.enumerated() {
+                let label = level.displayStyle == .optional ? "" : (child.label ?? String(index))
+                let childPath = label.isEmpty ? path : (path.isEmpty ? label : "\(path).\(label)")
+                collect(child.value, path: childPath, into: &found, seen: &seen)
+            }
         }
     }
 }

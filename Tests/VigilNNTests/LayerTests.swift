@@ -138,6 +138,9 @@ struct LayerTests {
         ])
         #expect(model.namedParameters().map(\.name) == ["layers.0.kernel", "layers.0.bias", "layers.2.kernel"])
         #expect(model.parameterCount == 3 * 4 + 4 + 4 * 2)
+        // Inherited stored properties are found too.
+        let conv = Conv2D(inputChannels: 2, filters: 3, kernelSize: (3, 3), generator: &random)
+        #expect(conv.namedParameters().map(\.name) == ["kernel", "bias"])
     }
 
     @Test func badInputIsATypedErrorNamingBothShapes() throws {
