@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "VigilTensor", targets: ["VigilTensor"]),
         .library(name: "VigilNN", targets: ["VigilNN"]),
+        .library(name: "VigilData", targets: ["VigilData"]),
         .executable(name: "vigil", targets: ["vigil"]),
     ],
     dependencies: [
@@ -19,17 +20,21 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
         ),
         .target(name: "VigilNN", dependencies: ["VigilTensor"]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .target(name: "VigilData", dependencies: ["VigilTensor", "CZlib"]),
         .target(name: "_TestSupport", dependencies: ["VigilTensor"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "VigilTensor",
                 "VigilNN",
+                "VigilData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "VigilTensorTests", dependencies: ["VigilTensor", "_TestSupport"]),
         .testTarget(name: "VigilNNTests", dependencies: ["VigilNN", "VigilTensor", "_TestSupport"]),
+        .testTarget(name: "VigilDataTests", dependencies: ["VigilData", "VigilTensor", "_TestSupport"]),
     ]
 )

@@ -6,6 +6,6 @@ struct Vigil: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Deep outlier detection: train, evaluate, save, load and serve detectors.",
-        subcommands: [Bench.self]
+        subcommands: [DataCommand.self, Bench.self]
     )
 }

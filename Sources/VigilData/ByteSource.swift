@@ -1,0 +1,216 @@
+import CZlib
+import Foundation
+
+/// A file read in chunks, inflated on the fly when it is gzip-compressed (detected from
+/// its magic bytes `1f 8b`), so files of any size stream through bounded memory.
+final class ByteSource {
+    let path: String
+    private let handle: FileHandle
+    private var inflater: Inflater?
+    private var compressedChunk = Data()
+    private var compressedOffset = 0
+    private var finished = false
+    static let chunkSize = 1 << 20
+
+    init(path: String) throws {
+        self.path = path
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
+            throw DataError.cannotOpen(file: path, reason: reason)
+        }
+        self.handle = handle
+        let magic: Data
+        do { magic = try handle.read(upToCount: 2) ?? Data() } catch {
+            throw DataError.ioFailure(file: path, reason: "\(error)")
+        }
+        if magic == Data([0x1F, 0x8B]) { inflater = try Inflater(format: .gzip, file: path) }
+        compressedChunk = magic
+    }
+
+    deinit { try? handle.close() }
+
+    /// Whether the file is gzip-compressed.
+    var isCompressed: Bool { inflater != nil }
+
+    /// Fills `buffer` with the next bytes of (decompressed) content; returns 0 at the end.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard !finished else { return 0 }
+        guard let inflater else {
+            var written = 0
+            if compressedOffset < compressedChunk.count {
+                let count = min(buffer.count, compressedChunk.count - compressedOffset)
+                compressedChunk.withUnsafeBytes { source in
+                    buffer.baseAddress!.copyMemory(from: source.baseAddress! + compressedOffset, byteCount: count)
+                }
+                compressedOffset += count
+                written = count
+            }
+            if written == buffer.count { return written }
+            let more = try readChunk(max: buffer.count - written)
+            more.withUnsafeBytes { source in
+                if !more.isEmpty { (buffer.baseAddress! + written).copyMemory(from: source.baseAddress!, byteCount: more.count) }
+            }
+            written += more.count
+            if written == 0 { finished = true }
+            return written
+        }
+        while true {
+            if compressedOffset == compressedChunk.count {
+                compressedChunk = try readChunk(max: Self.chunkSize)
+                compressedOffset = 0
+                if compressedChunk.isEmpty {
+                    try inflater.finish()
+                    finished = true
+                    return 0
+                }
+            }
+            let (consumed, produced) = try compressedChunk.withUnsafeBytes { source throws in
+                try inflater.inflate(
+                    UnsafeRawBufferPointer(rebasing: source[compressedOffset...]), into: buffer)
+            }
+            compressedOffset += consumed
+            if produced > 0 { return produced }
+            if inflater.isAtEnd && compressedOffset == compressedChunk.count {
+                // A gzip file may hold several members; keep going if more input follows.
+                compressedChunk = try readChunk(max: Self.chunkSize)
+                compressedOffset = 0
+                if compressedChunk.isEmpty {
+                    finished = true
+                    return 0
+                }
+                try inflater.reset()
+            } else if inflater.isAtEnd {
+                try inflater.reset()
+            }
+        }
+    }
+
+    private func readChunk(max: Int) throws -> Data {
+        do { return try handle.read(upToCount: max) ?? Data() } catch {
+            throw DataError.ioFailure(file: path, reason: "\(error)")
+        }
+    }
+
+    /// Reads the whole (decompressed) content.
+    static func readAll(_ path: String) throws -> [UInt8] {
+        let source = try ByteSource(path: path)
+        var result = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { buffer throws in try source.read(into: buffer) }
+            if count == 0 { return result }
+            result.append(contentsOf: chunk[0..<count])
+        }
+    }
+}
+
+/// zlib's inflate for gzip members and raw deflate streams.
+final class Inflater {
+    enum Format { case gzip, rawDeflate }
+
+    private var stream = z_stream()
+    private let file: String
+    private(set) var isAtEnd = false
+    private var sawInput = false
+
+    init(format: Format, file: String) throws {
+        self.file = file
+        let windowBits: Int32 = format == .gzip ? 15 + 16 : -15
+        let status = inflateInit2_(&stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else { throw DataError.corruptCompression(file: file, reason: "zlib could not start (status \(status))") }
+    }
+
+    deinit { inflateEnd(&stream) }
+
+    /// Inflates from `input` into `output`; returns how many bytes were consumed and produced.
+    func inflate(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> (Int, Int) {
+        guard !isAtEnd else { return (0, 0) }
+        if input.count > 0 { sawInput = true }
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.avail_in = uInt(input.count)
+        stream.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = uInt(output.count)
+        let status = CZlib.inflate(&stream, Z_NO_FLUSH)
+        let consumed = input.count - Int(stream.avail_in)
+        let produced = output.count - Int(stream.avail_out)
+        switch status {
+        case Z_OK, Z_BUF_ERROR: break
+        case Z_STREAM_END: isAtEnd = true
+        default:
+            let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+            throw DataError.corruptCompression(file: file, reason: message)
+        }
+        return (consumed, produced)
+    }
+
+    /// Checks that the stream ended properly once the input is exhausted.
+    func finish() throws {
+        if !isAtEnd {
+            throw DataError.corruptCompression(
+                file: file, reason: sawInput ? "unexpected end of data (the file is truncated)" : "no compressed data")
+        }
+    }
+
+    /// Prepares for a following gzip member.
+    func reset() throws {
+        guard inflateReset(&stream) == Z_OK else { throw DataError.corruptCompression(file: file, reason: "cannot reset") }
+        isAtEnd = false
+    }
+
+    /// Inflates a complete raw deflate stream (as stored in a zip entry) of known size.
+    static func inflateRaw(_ data: [UInt8], expectedSize: Int, file: String) throws -> [UInt8] {
+        let inflater = try Inflater(format: .rawDeflate, file: file)
+        var output = [UInt8](repeating: 0, count: expectedSize)
+        var consumed = 0
+        var produced = 0
+        while !inflater.isAtEnd {
+            let (used, made) = try data.withUnsafeBytes { input throws in
+                try output.withUnsafeMutableBytes { out throws in
+                    try inflater.inflate(
+                        UnsafeRawBufferPointer(rebasing: input[consumed...]),
+                        into: UnsafeMutableRawBufferPointer(rebasing: out[produced...]))
+                }
+            }
+            consumed += used
+            produced += made
+            if used == 0 && made == 0 && !inflater.isAtEnd {
+                throw DataError.corruptCompression(file: file, reason: "deflate stream ends early or is longer than its stated size \(expectedSize)")
+            }
+        }
+        guard produced == expectedSize else {
+            throw DataError.corruptCompression(file: file, reason: "inflated to \(produced) bytes, expected \(expectedSize)")
+        }
+        return output
+    }
+}
+
+/// zlib's deflate for gzip files and zip entries.
+enum Deflater {
+    /// Compresses `data` as a raw deflate stream (`gzip: false`) or a gzip member.
+    static func compress(_ data: [UInt8], gzip: Bool = false, level: Int32 = 6) -> [UInt8] {
+        var stream = z_stream()
+        let windowBits: Int32 = gzip ? 15 + 16 : -15
+        let status = deflateInit2_(
+            &stream, level, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        precondition(status == Z_OK, "deflateInit2 failed with status \(status)")
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(data.count))) + 32)
+        let written: Int = data.withUnsafeBytes { input in
+            output.withUnsafeMutableBytes { out in
+                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+                stream.avail_in = uInt(input.count)
+                stream.next_out = out.baseAddress?.assumingMemoryBound(to: Bytef.self)
+                stream.avail_out = uInt(out.count)
+                let result = deflate(&stream, Z_FINISH)
+                precondition(result == Z_STREAM_END, "deflate did not finish (status \(result))")
+                return out.count - Int(stream.avail_out)
+            }
+        }
+        return Array(output[0..<written])
+    }
+
+    /// The CRC-32 of `data` (zip's checksum).
+    static func crc32(_ data: [UInt8]) -> UInt32 {
+        data.withUnsafeBytes { UInt32(CZlib.crc32(0, $0.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt($0.count))) }
+    }
+}

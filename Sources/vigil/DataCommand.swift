@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import VigilData
+
+/// `vigil data`: fetch and describe data sets.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data", abstract: "Fetch and describe data sets.", subcommands: [Fetch.self, Info.self])
+
+    /// The data sets Vigil knows.
+    enum Name: String, ExpressibleByArgument, CaseIterable {
+        case kdd
+    }
+
+    /// Where to look for data files and keep downloads.
+    struct Location: ParsableArguments {
+        @Option(help: "A folder holding data files, searched before the cache (default: VIGIL_DATA_DIR).")
+        var dataDir: String?
+
+        @Option(help: "The download cache (default: VIGIL_CACHE_DIR, else $XDG_CACHE_HOME/vigil or ~/.cache/vigil).")
+        var cacheDir: String?
+
+        var store: DataStore { DataStore(dataDirectory: dataDir, cacheDirectory: cacheDir) }
+    }
+
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download a data set into the cache (checked against its SHA-256), unless a local copy exists.")
+
+        @Argument(help: "The data set: \(Name.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var name: Name
+
+        @Flag(help: "The full KDD training file (4.9 million records) instead of the 10% file.")
+        var full = false
+
+        @Flag(help: "Also fetch KDD's labelled test file (corrected.gz).")
+        var corrected = false
+
+        @OptionGroup var location: Location
+
+        func run() throws {
+            var files = [full ? KDDCup.fullFile : KDDCup.tenPercentFile]
+            if corrected { files.append(KDDCup.correctedFile) }
+            for file in files {
+                let path = try location.store.fetch(file, progress: DownloadProgress(name: file.name).report)
+                print("\(file.name): \(path.path) (SHA-256 verified)")
+            }
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rows, columns and class counts of a data set.")
+
+        @Argument(help: "The data set: \(Name.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var name: Name
+
+        @Flag(help: "The full KDD training file instead of the 10% file.")
+        var full = false
+
+        @OptionGroup var location: Location
+
+        func run() throws {
+            let file = full ? KDDCup.fullFile : KDDCup.tenPercentFile
+            let path = try location.store.fetch(file, progress: DownloadProgress(name: file.name).report)
+            let start = ContinuousClock.now
+            let data = try KDDCup.continuousView(path: path.path)
+            let elapsed = ContinuousClock.now - start
+            print("file: \(path.path)")
+            print("records: \(data.count)")
+            print("columns: 41 features + label; continuous view \(data.features.shape[1]) features")
+            print("targets: " + data.targetCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            print("labels:")
+            for (label, count) in data.labelCounts.sorted(by: { $0.value > $1.value }) {
+                print("  \(label.padding(toLength: 18, withPad: " ", startingAt: 0)) \(count)")
+            }
+            print("parsed in \(elapsed)")
+        }
+    }
+}
+
+/// Download progress on standard error, at most a few lines per second.
+struct DownloadProgress: Sendable {
+    let name: String
+
+    var report: @Sendable (Int64, Int64?) -> Void {
+        let name = name
+        return { received, expected in
+            let megabytes = Double(received) / 1_048_576
+            if let expected {
+                let percent = Int(100 * Double(received) / Double(expected))
+                FileHandle.standardError.write(Data("\r\(name): \(String(format: "%.1f", megabytes)) MiB (\(percent)%)".utf8))
+            } else {
+                FileHandle.standardError.write(Data("\r\(name): \(String(format: "%.1f", megabytes)) MiB".utf8))
+            }
+        }
+    }
+}
