@@ -1,0 +1,89 @@
+import Foundation
+import VigilTensor
+
+/// Labelled images as NHWC Float32 in `[0, 1]`.
+public struct ImageSet: Sendable {
+    /// `[count, height, width, channels]`.
+    public var images: Tensor
+    /// One class per image.
+    public var labels: [Int]
+    /// The class names, where the format defines them.
+    public var classNames: [String]
+}
+
+/// CIFAR-10's binary batches (`data_batch_1.bin` … `data_batch_5.bin`, `test_batch.bin`).
+public enum CIFAR10 {
+    /// The ten classes, in label order.
+    public static let classNames = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+    /// Bytes per record: one label byte and 32·32 red, then green, then blue bytes.
+    public static let recordSize = 1 + 3 * 32 * 32
+
+    /// Reads one batch file (plain or gzip-compressed) into `[n, 32, 32, 3]` images in `[0, 1]`.
+    ///
+    /// - Throws: ``DataError/malformed(file:expected:actual:)`` when the size is not a
+    ///   multiple of 3,073 bytes, ``DataError/unexpectedValue(file:line:column:expected:actual:)``
+    ///   for a label above 9.
+    public static func read(path: String) throws -> ImageSet {
+        let bytes = try ByteSource.readAll(path)
+        guard !bytes.isEmpty, bytes.count % recordSize == 0 else {
+            throw DataError.malformed(
+                file: path, expected: "a multiple of \(recordSize) bytes (1 label + 3,072 pixels per image)",
+                actual: "\(bytes.count) bytes (\(bytes.count / recordSize) records and \(bytes.count % recordSize) bytes over)")
+        }
+        let count = bytes.count / recordSize
+        var labels = [Int](repeating: 0, count: count)
+        let images = Tensor(uninitializedShape: [count, 32, 32, 3]) { out in
+            for record in 0..<count {
+                let base = record * recordSize
+                labels[record] = Int(bytes[base])
+                for channel in 0..<3 {
+                    for pixel in 0..<1024 {
+                        out[(record * 1024 + pixel) * 3 + channel] = Float(bytes[base + 1 + channel * 1024 + pixel]) / 255
+                    }
+                }
+            }
+        }
+        if let bad = labels.firstIndex(where: { $0 > 9 }) {
+            throw DataError.unexpectedValue(
+                file: path, line: nil, column: nil, expected: "labels 0–9", actual: "label \(labels[bad]) in record \(bad + 1)")
+        }
+        return ImageSet(images: images, labels: labels, classNames: classNames)
+    }
+}
+
+/// MNIST's `idx` files (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, …, plain or gzip).
+public enum MNIST {
+    /// Reads an image file (`idx3`, unsigned bytes) and its label file (`idx1`) into
+    /// `[n, rows, columns, 1]` images in `[0, 1]`.
+    public static func read(imagesPath: String, labelsPath: String) throws -> ImageSet {
+        let (imageDimensions, pixels) = try readIDX(imagesPath, rank: 3)
+        let (labelDimensions, labelBytes) = try readIDX(labelsPath, rank: 1)
+        guard labelDimensions[0] == imageDimensions[0] else {
+            throw DataError.malformed(
+                file: labelsPath, expected: "\(imageDimensions[0]) labels (one per image in \(imagesPath))", actual: "\(labelDimensions[0])")
+        }
+        let images = Tensor(shape: imageDimensions + [1], scalars: pixels.map { Float($0) / 255 })
+        return ImageSet(images: images, labels: labelBytes.map(Int.init), classNames: (0...9).map(String.init))
+    }
+
+    /// The dimensions and bytes of an `idx` file of unsigned bytes with `rank` dimensions.
+    static func readIDX(_ path: String, rank: Int) throws -> ([Int], [UInt8]) {
+        let bytes = try ByteSource.readAll(path)
+        guard bytes.count >= 4 + 4 * rank, bytes[0] == 0, bytes[1] == 0 else {
+            throw DataError.malformed(file: path, expected: "an idx file (magic 00 00 08 0\(rank))", actual: "\(Array(bytes.prefix(4)))")
+        }
+        guard bytes[2] == 0x08, Int(bytes[3]) == rank else {
+            throw DataError.unexpectedValue(
+                file: path, line: nil, column: nil, expected: "unsigned bytes (type 0x08) in \(rank) dimensions",
+                actual: "type 0x\(String(bytes[2], radix: 16)) in \(bytes[3]) dimensions")
+        }
+        let dimensions = (0..<rank).map { axis in (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + axis * 4 + $1]) } }
+        let start = 4 + 4 * rank
+        let expected = dimensions.reduce(1, *)
+        guard bytes.count - start == expected else {
+            throw DataError.malformed(
+                file: path, expected: "\(expected) data bytes for dimensions \(dimensions)", actual: "\(bytes.count - start)")
+        }
+        return (dimensions, Array(bytes[start...]))
+    }
+}

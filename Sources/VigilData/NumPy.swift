@@ -1,0 +1,173 @@
+import Foundation
+import VigilTensor
+
+/// An array in NumPy's `.npy` format: C order, little-endian, one of six element types.
+public struct NumPyArray: Equatable, Sendable {
+    /// The elements, in C (row-major) order, in their own type.
+    public enum Elements: Equatable, Sendable {
+        case float32([Float])
+        case float64([Double])
+        case int32([Int32])
+        case int64([Int64])
+        case uint8([UInt8])
+        case bool([Bool])
+
+        var count: Int {
+            switch self {
+            case .float32(let v): v.count
+            case .float64(let v): v.count
+            case .int32(let v): v.count
+            case .int64(let v): v.count
+            case .uint8(let v): v.count
+            case .bool(let v): v.count
+            }
+        }
+
+        /// NumPy's `descr` string.
+        var descriptor: String {
+            switch self {
+            case .float32: "<f4"
+            case .float64: "<f8"
+            case .int32: "<i4"
+            case .int64: "<i8"
+            case .uint8: "|u1"
+            case .bool: "|b1"
+            }
+        }
+    }
+
+    public var shape: [Int]
+    public var elements: Elements
+
+    public init(shape: [Int], elements: Elements) {
+        precondition(shape.reduce(1, *) == elements.count, "NumPyArray: shape \(shape) for \(elements.count) elements")
+        self.shape = shape
+        self.elements = elements
+    }
+
+    /// A float32 array holding a tensor.
+    public init(_ tensor: Tensor) {
+        self.init(shape: tensor.shape, elements: .float32(tensor.scalars))
+    }
+
+    /// The elements converted to a Float32 tensor (booleans as 0/1).
+    public var tensor: Tensor {
+        let values: [Float] = switch elements {
+        case .float32(let v): v
+        case .float64(let v): v.map { Float($0) }
+        case .int32(let v): v.map { Float($0) }
+        case .int64(let v): v.map { Float($0) }
+        case .uint8(let v): v.map { Float($0) }
+        case .bool(let v): v.map { $0 ? 1 : 0 }
+        }
+        return Tensor(shape: shape, scalars: values)
+    }
+}
+
+/// Reading and writing NumPy's `.npy` and `.npz` files.
+public enum NumPy {
+    private static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
+
+    /// Reads an `.npy` file.
+    public static func read(path: String) throws -> NumPyArray {
+        try decode(ByteSource.readAll(path), file: path)
+    }
+
+    /// Writes an `.npy` file (format version 1.0), atomically.
+    public static func write(_ array: NumPyArray, to path: String) throws {
+        try AtomicFile.write(encode(array), to: path)
+    }
+
+    /// Parses the bytes of an `.npy` file; `file` names it in errors.
+    public static func decode(_ bytes: [UInt8], file: String) throws -> NumPyArray {
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+            throw DataError.malformed(file: file, expected: "the NumPy magic \\x93NUMPY", actual: "\(Array(bytes.prefix(6)))")
+        }
+        let major = bytes[6]
+        let headerLength: Int
+        let headerStart: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw DataError.malformed(file: file, expected: "a 12-byte preamble", actual: "\(bytes.count) bytes") }
+            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+            headerStart = 12
+        default:
+            throw DataError.malformed(file: file, expected: "format version 1, 2 or 3", actual: "version \(major)")
+        }
+        guard headerStart + headerLength <= bytes.count else {
+            throw DataError.malformed(file: file, expected: "a header of \(headerLength) bytes", actual: "a file of \(bytes.count) bytes")
+        }
+        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
+        let descriptor = try headerValue("descr", in: header, file: file).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+        let fortran = try headerValue("fortran_order", in: header, file: file)
+        guard fortran == "False" else {
+            throw DataError.unexpectedValue(file: file, line: nil, column: nil, expected: "C order (fortran_order False)", actual: "fortran_order \(fortran)")
+        }
+        let shapeText = try headerValue("shape", in: header, file: file)
+        let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()"))
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard let dimensions = Optional(shape.compactMap { Int($0) }), dimensions.count == shape.count else {
+            throw DataError.malformed(file: file, expected: "a shape tuple of integers", actual: shapeText)
+        }
+        let count = dimensions.reduce(1, *)
+        let data = Array(bytes[(headerStart + headerLength)...])
+        func load<T>(_ type: T.Type) throws -> [T] {
+            let size = MemoryLayout<T>.size
+            guard data.count == count * size else {
+                throw DataError.malformed(
+                    file: file, expected: "\(count * size) bytes of \(descriptor) data for shape \(dimensions)", actual: "\(data.count) bytes")
+            }
+            return data.withUnsafeBytes { raw in (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * size, as: T.self) } }
+        }
+        let elements: NumPyArray.Elements
+        switch descriptor {
+        case "<f4", "=f4": elements = .float32(try load(UInt32.self).map { Float(bitPattern: UInt32(littleEndian: $0)) })
+        case "<f8", "=f8": elements = .float64(try load(UInt64.self).map { Double(bitPattern: UInt64(littleEndian: $0)) })
+        case "<i4", "=i4": elements = .int32(try load(Int32.self).map { Int32(littleEndian: $0) })
+        case "<i8", "=i8": elements = .int64(try load(Int64.self).map { Int64(littleEndian: $0) })
+        case "|u1", "<u1", "u1": elements = .uint8(try load(UInt8.self))
+        case "|b1", "<b1", "b1": elements = .bool(try load(UInt8.self).map { $0 != 0 })
+        default:
+            throw DataError.unexpectedValue(
+                file: file, line: nil, column: nil, expected: "dtype float32, float64, int32, int64, uint8 or bool (little-endian)",
+                actual: "dtype \(descriptor)")
+        }
+        return NumPyArray(shape: dimensions, elements: elements)
+    }
+
+    private static func headerValue(_ key: String, in header: String, file: String) throws -> String {
+        guard let keyRange = header.range(of: "'\(key)'") ?? header.range(of: "\"\(key)\"") else {
+            throw DataError.malformed(file: file, expected: "a header with '\(key)'", actual: header)
+        }
+        var rest = header[keyRange.upperBound...].drop { $0 == " " || $0 == ":" }
+        if rest.first == "(" {
+            guard let close = rest.firstIndex(of: ")") else { throw DataError.malformed(file: file, expected: "a closed shape tuple", actual: header) }
+            return String(rest[...close])
+        }
+        if let end = rest.firstIndex(where: { $0 == "," || $0 == "}" }) { rest = rest[..<end] }
+        return rest.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The bytes of an `.npy` file (version 1.0, header padded to a multiple of 64).
+    public static func encode(_ array: NumPyArray) -> [UInt8] {
+        let shape = array.shape.count == 1 ? "(\(array.shape[0]),)" : "(\(array.shape.map(String.init).joined(separator: ", ")))"
+        var header = "{'descr': '\(array.elements.descriptor)', 'fortran_order': False, 'shape': \(shape), }"
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var bytes = magic + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+        bytes += Array(header.utf8)
+        func append<T>(_ values: [T]) { values.withUnsafeBytes { bytes += Array($0) } }
+        switch array.elements {
+        case .float32(let v): append(v.map { $0.bitPattern.littleEndian })
+        case .float64(let v): append(v.map { $0.bitPattern.littleEndian })
+        case .int32(let v): append(v.map { $0.littleEndian })
+        case .int64(let v): append(v.map { $0.littleEndian })
+        case .uint8(let v): bytes += v
+        case .bool(let v): bytes += v.map { $0 ? 1 : 0 }
+        }
+        return bytes
+    }
+}
