@@ -33,9 +33,13 @@ extension KDDCup {
     /// `test_inliers.csv` and `test_outliers.csv` of `splitDirectory` (18 features and
     /// `target`); min-max scaling fitted on the training inliers.
     public static func deepadView(trainingPath: String, splitDirectory: String, seed: UInt64) throws -> DeepadSplit {
+        try deepadView(training: continuousView(path: trainingPath), splitDirectory: splitDirectory, seed: seed)
+    }
+
+    /// deepad's view from an already parsed ``continuousView(path:)`` of the training file.
+    public static func deepadView(training all: Dataset, splitDirectory: String, seed: UInt64) throws -> DeepadSplit {
         let directory = URL(fileURLWithPath: splitDirectory)
         let types = try attackTypes(path: directory.appendingPathComponent("training_attack_types.txt").path)
-        let all = try continuousView(path: trainingPath)
         let isAttack = all.labelNames.map { types[String($0.dropLast($0.hasSuffix(".") ? 1 : 0))] != nil }
         let inliers = all.labels!.indices.filter { !isAttack[all.labels![$0]] }
         var train = all.rows(inliers).shuffled(seed: seed)
