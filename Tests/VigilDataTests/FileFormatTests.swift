@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+@testable import VigilData
+import VigilTensor
+
+@Suite("CSV")
+struct CSVTests {
+    func write(_ text: String, name: String = "table.csv") -> String {
+        let path = TestData.temporaryDirectory().appendingPathComponent(name).path
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
+
+    @Test func readsHeaderNumbersQuotesAndLabels() throws {
+        let path = write("a,\"b, with comma\",label\n1,2.5,cat\n-3e2,\"4\",dog\r\n\n5,6,cat\n")
+        let data = try CSV.read(path: path, labelColumn: "label")
+        #expect(data.featureNames == ["a", "b, with comma"])
+        #expect(data.features.shape == [3, 2])
+        #expect(data.features.scalars == [1, 2.5, -300, 4, 5, 6])
+        #expect(data.targets == [0, 1, 0])
+        #expect(data.targetNames == ["cat", "dog"])
+        let numeric = try CSV.read(path: write("x,target\n1,0\n2,1\n"), labelColumn: "target")
+        #expect(numeric.targets == [0, 1] && numeric.targetNames.isEmpty)
+    }
+
+    @Test func quotedFieldsMayHoldLineBreaksAndQuotes() throws {
+        let path = write("\"multi\nline\",\"say \"\"hi\"\"\"\n1,2\n")
+        let data = try CSV.read(path: path)
+        #expect(data.featureNames == ["multi\nline", "say \"hi\""])
+        #expect(data.features.scalars == [1, 2])
+    }
+
+    @Test func roundTripIsExact() throws {
+        var random = SeededRandom(seed: 4)
+        let original = Dataset(
+            features: random.normalTensor([50, 3]), targets: (0..<50).map { $0 % 2 },
+            featureNames: ["x", "y, z", "w\"q"])
+        let path = TestData.temporaryDirectory().appendingPathComponent("round.csv").path
+        try CSV.write(original, to: path)
+        let read = try CSV.read(path: path, labelColumn: "target")
+        #expect(read.features == original.features)
+        #expect(read.targets == original.targets)
+        #expect(read.featureNames == original.featureNames)
+    }
+
+    @Test func errorsNameFileLineAndColumn() {
+        let bad = write("a,b\n1,2\n3,x7\n")
+        #expect(throws: DataError.invalidNumber(file: bad, line: 3, column: 2, text: "x7")) { try CSV.read(path: bad) }
+        let missing = write("a,b\n1,\n")
+        #expect(throws: DataError.missingValue(file: missing, line: 2, column: 2, name: "b")) { try CSV.read(path: missing) }
+        let na = write("a,b\nNA,1\n")
+        #expect(throws: DataError.missingValue(file: na, line: 2, column: 1, name: "a")) { try CSV.read(path: na) }
+        let short = write("a,b\n1,2\n3\n")
+        #expect(throws: DataError.fieldCount(file: short, line: 3, expected: 2, actual: 1)) { try CSV.read(path: short) }
+        let open = write("a,b\n\"1,2\n")
+        #expect(throws: DataError.self) { try CSV.read(path: open) }
+        #expect(throws: DataError.self) { try CSV.read(path: write("a,b\n1,2\n"), labelColumn: "nope") }
+    }
+}
+
+@Suite("NumPy files")
+struct NumPyTests {
+    func temporary(_ name: String) -> String { TestData.temporaryDirectory().appendingPathComponent(name).path }
+
+    @Test(arguments: [
+        NumPyArray(shape: [2, 3], elements: .float32([1, -2.5, 3, .infinity, 0, 1e-30])),
+        NumPyArray(shape: [3], elements: .float64([1.0 / 3, -2, 1e300])),
+        NumPyArray(shape: [2, 2], elements: .int32([1, -2, .max, .min])),
+        NumPyArray(shape: [1], elements: .int64([.min])),
+        NumPyArray(shape: [2, 1, 2], elements: .uint8([0, 255, 7, 128])),
+        NumPyArray(shape: [2], elements: .bool([true, false])),
+        NumPyArray(shape: [], elements: .float32([42])),
+    ])
+    func npyRoundTrip(array: NumPyArray) throws {
+        let path = temporary("a.npy")
+        try NumPy.write(array, to: path)
+        #expect(try NumPy.read(path: path) == array)
+        #expect(NumPy.encode(array).count % 16 == NumPy.encode(array).count % 16)
+    }
+
+    @Test func npzRoundTripStoredAndDeflated() throws {
+        var random = SeededRandom(seed: 1)
+        let arrays = [
+            "x": NumPyArray(random.normalTensor([20, 5])),
+            "y": NumPyArray(shape: [20], elements: .int64((0..<20).map(Int64.init))),
+        ]
+        for compressed in [false, true] {
+            let path = temporary(compressed ? "c.npz" : "s.npz")
+            try NumPy.writeArchive(arrays, to: path, compressed: compressed)
+            #expect(try NumPy.readArchive(path: path) == arrays)
+        }
+    }
+
+    // Written by NumPy 2.4:
+    //   a = np.arange(12, dtype=np.float32).reshape(3, 4) / 8
+    //   b = np.array([1, -2, 3], dtype=np.int64)
+    //   c = np.array([[True, False], [False, True]])
+    //   np.savez(buf, features=a, labels=b, mask=c)             # stored, zip64 headers
+    //   np.savez_compressed(buf, features=a, labels=b, mask=c)  # deflated
+    static let numpyStored = "UEsDBC0AAAAAAAAAIQA6IyRt//////////8MABQAZmVhdHVyZXMubnB5AQAQALAAAAAAAAAAsAAAAAAAAACTTlVNUFkBAHYAeydkZXNjcic6ICc8ZjQnLCAnZm9ydHJhbl9vcmRlcic6IEZhbHNlLCAnc2hhcGUnOiAoMywgNCksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgCgAAAAAAAAA+AACAPgAAwD4AAAA/AAAgPwAAQD8AAGA/AACAPwAAkD8AAKA/AACwP1BLAwQtAAAAAAAAACEAdKjzMP//////////CgAUAGxhYmVscy5ucHkBABAAmAAAAAAAAACYAAAAAAAAAJNOVU1QWQEAdgB7J2Rlc2NyJzogJzxpOCcsICdmb3J0cmFuX29yZGVyJzogRmFsc2UsICdzaGFwZSc6ICgzLCksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAKAQAAAAAAAAD+/////////wMAAAAAAAAAUEsDBC0AAAAAAAAAIQC75Eyt//////////8IABQAbWFzay5ucHkBABAAhAAAAAAAAACEAAAAAAAAAJNOVU1QWQEAdgB7J2Rlc2NyJzogJ3xiMScsICdmb3J0cmFuX29yZGVyJzogRmFsc2UsICdzaGFwZSc6ICgyLCAyKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAKAQAAAVBLAQItAy0AAAAAAAAAIQA6IyRtsAAAALAAAAAMAAAAAAAAAAAAAACAAQAAAABmZWF0dXJlcy5ucHlQSwECLQMtAAAAAAAAACEAdKjzMJgAAACYAAAACgAAAAAAAAAAAAAAgAHuAAAAbGFiZWxzLm5weVBLAQItAy0AAAAAAAAAIQC75EythAAAAIQAAAAIAAAAAAAAAAAAAACAAcIBAABtYXNrLm5weVBLBQYAAAAAAwADAKgAAACAAgAAAAA="
+    static let numpyDeflated = "UEsDBC0AAAAIAAAAIQA6IyRt//////////8MABQAZmVhdHVyZXMubnB5AQAQALAAAAAAAAAAZgAAAAAAAACb7BfqGxDJyFDGUK2eklqcXKRupaBuk2airqOgnpZfVFKUmBefX5SSChJ3S8wpTgWKF2ckFqQC+RrGOgommjoKtQpkAy4GCLBjYGgA4gNAzGDPwKAAxA5AnADEDUA8AYgXAPEGewBQSwMELQAAAAgAAAAhAHSo8zD//////////woAFABsYWJlbHMubnB5AQAQAJgAAAAAAAAATgAAAAAAAACb7BfqGxDJyFDGUK2eklqcXKRupaBuk2mhrqOgnpZfVFKUmBefX5SSChJ3S8wpTgWKF2ckFqQC+RrGOpo6CrUKFAAuRgYI+PcfApihfABQSwMELQAAAAgAAAAhALvkTK3//////////wgAFABtYXNrLm5weQEAEACEAAAAAAAAAEoAAAAAAAAAm+wX6hsQychQxlCtnpJanFykbqWgXpNkqK6joJ6WX1RSlJgXn1+UkgoSd0vMKU4FihdnJBakAvkaRjoKRpo6CrUKZAMuRgYGRgBQSwECLQMtAAAACAAAACEAOiMkbWYAAACwAAAADAAAAAAAAAAAAAAAgAEAAAAAZmVhdHVyZXMubnB5UEsBAi0DLQAAAAgAAAAhAHSo8zBOAAAAmAAAAAoAAAAAAAAAAAAAAIABpAAAAGxhYmVscy5ucHlQSwECLQMtAAAACAAAACEAu+RMrUoAAACEAAAACAAAAAAAAAAAAAAAgAEuAQAAbWFzay5ucHlQSwUGAAAAAAMAAwCoAAAAsgEAAAAA"
+
+    @Test func readsArchivesWrittenByNumPy() throws {
+        for encoded in [Self.numpyStored, Self.numpyDeflated] {
+            let path = temporary("numpy.npz")
+            FileManager.default.createFile(atPath: path, contents: Data(base64Encoded: encoded)!)
+            let arrays = try NumPy.readArchive(path: path)
+            #expect(arrays["features"] == NumPyArray(shape: [3, 4], elements: .float32((0..<12).map { Float($0) / 8 })))
+            #expect(arrays["labels"] == NumPyArray(shape: [3], elements: .int64([1, -2, 3])))
+            #expect(arrays["mask"] == NumPyArray(shape: [2, 2], elements: .bool([true, false, false, true])))
+        }
+    }
+
+    @Test func unsupportedDtypeAndDamageAreErrors() throws {
+        // np.save(buf, np.array([1, 2], dtype=np.float16))
+        let half = "k05VTVBZAQB2AHsnZGVzY3InOiAnPGYyJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDIsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAPABA"
+        let path = temporary("half.npy")
+        FileManager.default.createFile(atPath: path, contents: Data(base64Encoded: half)!)
+        do {
+            _ = try NumPy.read(path: path)
+            Issue.record("expected an error")
+        } catch let error as DataError {
+            #expect(error.description.contains("dtype <f2"))
+            #expect(error.description.hasPrefix(path))
+        }
+        // np.save(buf, np.array([[1.5, -2.25]])) read correctly, then truncated.
+        let double = Data(base64Encoded: "k05VTVBZAQB2AHsnZGVzY3InOiAnPGY4JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDEsIDIpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAAAAAAAD4PwAAAAAAAALA")!
+        #expect(try NumPy.decode(Array(double), file: "d") == NumPyArray(shape: [1, 2], elements: .float64([1.5, -2.25])))
+        #expect(throws: DataError.self) { try NumPy.decode(Array(double.dropLast(3)), file: "d") }
+        #expect(throws: DataError.self) { try NumPy.decode(Array("not numpy".utf8), file: "d") }
+        // A damaged deflated entry fails its CRC or inflation.
+        var archive = Array(Data(base64Encoded: Self.numpyDeflated)!)
+        archive[120] ^= 0xFF
+        let damaged = temporary("damaged.npz")
+        FileManager.default.createFile(atPath: damaged, contents: Data(archive))
+        #expect(throws: DataError.self) { try NumPy.readArchive(path: damaged) }
+    }
+}
