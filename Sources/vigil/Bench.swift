@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import VigilData
 import VigilTensor
 
 /// `vigil bench`: matrix-product and training-throughput figures for this machine.
@@ -27,6 +28,11 @@ struct Bench: ParsableCommand {
 
     @Option(name: .long, help: "Epochs per network; the fastest is reported.")
     var epochs: Int = 3
+
+    @Flag(help: "Also time the data layer: parsing the KDD file and reading a large CSV.")
+    var data = false
+
+    @OptionGroup var location: DataCommand.Location
 
     @Option(name: .long, help: "Write the figures as JSON to this file.")
     var json: String?
@@ -71,6 +77,14 @@ struct Bench: ParsableCommand {
                     figure.rows, epochs, figure.achievedGigaflops, 100 * figure.fractionOfGemmPeak))
             }
         }
+        if data {
+            let kdd = try location.store.fetch(KDDCup.tenPercentFile).path
+            report.data = try DataBenchmark.run(kddPath: kdd, csvRows: 1_000_000)
+            for figure in report.data! {
+                let rate = figure.megabytesPerSecond.map { String(format: "  %6.1f MiB/s", $0) } ?? ""
+                print(String(format: "data   %-45@ %7.3f s", figure.task, figure.seconds) + rate)
+            }
+        }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -93,4 +107,5 @@ struct BenchReport: Codable {
     var cores: Int
     var gemm: [GEMMFigure]
     var training: [TrainingBenchmark.Figure]
+    var data: [DataBenchmark.Figure]?
 }
