@@ -3,7 +3,7 @@ import VigilTensor
 /// Standardisation `(x − mean) / std` with the mean and population standard deviation
 /// (divisor `n`, as NumPy's default and alibi-detect's examples) fitted per column.
 /// Columns with zero deviation are only centred (divided by 1).
-public struct Standardizer: Codable, Sendable, Equatable {
+public struct Standardizer: AffineColumnScaler, Codable, Equatable {
     public var mean: [Float]
     public var standardDeviation: [Float]
 
@@ -19,17 +19,13 @@ public struct Standardizer: Codable, Sendable, Equatable {
         self.init(mean: statistics.mean, standardDeviation: statistics.standardDeviation)
     }
 
-    /// `(x − mean) / std` for every row of `data`.
-    public func transform(_ data: Tensor) throws -> Tensor {
-        try ScalingCheck.columns(data, count: mean.count, component: "Standardizer")
-        let divisor = Tensor(shape: [mean.count], scalars: standardDeviation.map { $0 > 0 ? $0 : 1 })
-        return (data - Tensor(shape: [mean.count], scalars: mean)) / divisor
-    }
+    var offset: [Float] { mean }
+    var divisor: [Float] { standardDeviation.map { $0 > 0 ? $0 : 1 } }
 }
 
 /// Min-max scaling `(x − min) / (max − min)` per column, fitted on training data; columns
 /// where `max = min` map to 0.
-public struct MinMaxScaler: Codable, Sendable, Equatable {
+public struct MinMaxScaler: AffineColumnScaler, Codable, Equatable {
     public var minimum: [Float]
     public var maximum: [Float]
 
@@ -45,20 +41,33 @@ public struct MinMaxScaler: Codable, Sendable, Equatable {
         self.init(minimum: statistics.minimum, maximum: statistics.maximum)
     }
 
-    /// `(x − min) / (max − min)` for every row of `data` (not clipped: test data outside the
-    /// training range falls outside `[0, 1]`, as scikit-learn's `MinMaxScaler` does).
-    public func transform(_ data: Tensor) throws -> Tensor {
-        try ScalingCheck.columns(data, count: minimum.count, component: "MinMaxScaler")
-        let range = zip(minimum, maximum).map { $1 > $0 ? $1 - $0 : 1 }
-        return (data - Tensor(shape: [minimum.count], scalars: minimum)) / Tensor(shape: [range.count], scalars: range)
-    }
+    var offset: [Float] { minimum }
+    /// Not clipped: test data outside the training range falls outside `[0, 1]`, as
+    /// scikit-learn's `MinMaxScaler` does.
+    var divisor: [Float] { zip(minimum, maximum).map { $1 > $0 ? $1 - $0 : 1 } }
 }
 
-enum ScalingCheck {
-    static func columns(_ data: Tensor, count: Int, component: String) throws {
+/// A scaler that maps every column by `(x − offset) / divisor`.
+public protocol ColumnScaler: Sendable {
+    /// Scales every row of `data` (`[rows, columns]`).
+    ///
+    /// - Throws: ``DataError/invalidArgument(name:expected:actual:)`` when the column count
+    ///   differs from the fitted one.
+    func transform(_ data: Tensor) throws -> Tensor
+}
+
+protocol AffineColumnScaler: ColumnScaler {
+    var offset: [Float] { get }
+    var divisor: [Float] { get }
+}
+
+extension AffineColumnScaler {
+    public func transform(_ data: Tensor) throws -> Tensor {
+        let count = offset.count
         guard data.rank == 2, data.shape[1] == count else {
-            throw DataError.invalidArgument(name: "\(component) input", expected: "shape [rows, \(count)]", actual: "\(data.shape)")
+            throw DataError.invalidArgument(name: "\(Self.self) input", expected: "shape [rows, \(count)]", actual: "\(data.shape)")
         }
+        return (data - Tensor(shape: [count], scalars: offset)) / Tensor(shape: [count], scalars: divisor)
     }
 }
 
