@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "VigilTensor", targets: ["VigilTensor"]),
         .library(name: "VigilNN", targets: ["VigilNN"]),
         .library(name: "VigilData", targets: ["VigilData"]),
+        .library(name: "VigilEval", targets: ["VigilEval"]),
         .executable(name: "vigil", targets: ["vigil"]),
     ],
     dependencies: [
@@ -22,6 +23,7 @@ let package = Package(
         .target(name: "VigilNN", dependencies: ["VigilTensor"]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "VigilData", dependencies: ["VigilTensor", "CZlib"]),
+        .target(name: "VigilEval", dependencies: ["VigilTensor"]),
         .target(name: "_TestSupport", dependencies: ["VigilTensor"]),
         .executableTarget(
             name: "vigil",
@@ -35,6 +37,7 @@ let package = Package(
         ),
         .testTarget(name: "VigilTensorTests", dependencies: ["VigilTensor", "_TestSupport"]),
         .testTarget(name: "VigilNNTests", dependencies: ["VigilNN", "VigilTensor", "_TestSupport"]),
+        .testTarget(name: "VigilEvalTests", dependencies: ["VigilEval"]),
         .testTarget(name: "VigilDataTests", dependencies: ["VigilData", "VigilTensor", "_TestSupport"]),
     ]
 )
