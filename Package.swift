@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "VigilNN", targets: ["VigilNN"]),
         .library(name: "VigilData", targets: ["VigilData"]),
         .library(name: "VigilEval", targets: ["VigilEval"]),
+        .library(name: "VigilDetect", targets: ["VigilDetect"]),
         .executable(name: "vigil", targets: ["vigil"]),
     ],
     dependencies: [
@@ -24,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "VigilData", dependencies: ["VigilTensor", "CZlib"]),
         .target(name: "VigilEval", dependencies: ["VigilTensor"]),
+        .target(name: "VigilDetect", dependencies: ["VigilNN", "VigilData", "VigilEval", "VigilTensor"]),
         .target(name: "_TestSupport", dependencies: ["VigilTensor"]),
         .executableTarget(
             name: "vigil",
@@ -31,6 +33,8 @@ let package = Package(
                 "VigilTensor",
                 "VigilNN",
                 "VigilData",
+                "VigilEval",
+                "VigilDetect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -38,6 +42,7 @@ let package = Package(
         .testTarget(name: "VigilTensorTests", dependencies: ["VigilTensor", "_TestSupport"]),
         .testTarget(name: "VigilNNTests", dependencies: ["VigilNN", "VigilTensor", "_TestSupport"]),
         .testTarget(name: "VigilEvalTests", dependencies: ["VigilEval"]),
+        .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilNN", "VigilData", "VigilEval", "VigilTensor"]),
         .testTarget(name: "VigilDataTests", dependencies: ["VigilData", "VigilTensor", "_TestSupport"]),
     ]
 )

@@ -1,3 +1,4 @@
+import Foundation
 import VigilTensor
 
 /// Loss functions, each returning a rank-0 ``Variable`` (the mean over the batch).
@@ -19,5 +20,58 @@ public enum Loss {
             logits.shape == targets.shape,
             "binaryCrossEntropy: logits of shape \(logits.shape) and targets of shape \(targets.shape)")
         return (logits.relu() - logits * targets + (-logits.abs()).softplus()).mean()
+    }
+}
+
+/// The covariance of the Gaussian likelihood in an ELBO (alibi-detect's `cov_elbo`).
+public enum LikelihoodCovariance: Codable, Sendable, Equatable {
+    /// `σ²·I` with the given standard deviation `σ` (`sim`; alibi's default 0.05).
+    case similarity(Float)
+    /// A diagonal of per-feature variances (`cov_diag`, e.g. the training data's variances).
+    case diagonal([Float])
+    /// A full covariance matrix, row-major `D × D` (`cov_full`).
+    case full([Float])
+}
+
+extension Loss {
+    /// `−mean_n log N(xₙ; x̂ₙ, C)`, the reconstruction term of alibi-detect's `elbo`.
+    ///
+    /// - `similarity(σ)`: `Σ_d (x − x̂)²/(2σ²) + D·(log σ + ½ log 2π)` per row;
+    /// - `diagonal(v)`: `Σ_d [(x − x̂)²/(2v_d) + ½ log v_d + ½ log 2π]`;
+    /// - `full(C)`: `½‖L⁻¹(x − x̂)‖² + ½ log det C + (D/2) log 2π` with `C = LLᵀ`.
+    public static func gaussianNegativeLogLikelihood(
+        _ targets: Variable, _ reconstruction: Variable, covariance: LikelihoodCovariance
+    ) throws -> Variable {
+        precondition(targets.shape == reconstruction.shape, "gaussianNegativeLogLikelihood: \(targets.shape) vs \(reconstruction.shape)")
+        let d = targets.shape[1]
+        let halfLogTwoPi = Float(0.5 * Foundation.log(2 * Double.pi))
+        let difference = targets - reconstruction
+        switch covariance {
+        case .similarity(let sigma):
+            let squared = (difference * difference).sum(alongAxis: 1).mean()
+            let scale: Float = 1 / (2 * sigma * sigma)
+            let constant: Float = Float(d) * (Foundation.log(sigma) + halfLogTwoPi)
+            return squared * scale + constant
+        case .diagonal(let variances):
+            precondition(variances.count == d, "gaussianNegativeLogLikelihood: \(variances.count) variances for \(d) features")
+            let inverse = Tensor(shape: [d], scalars: variances.map { 1 / (2 * $0) })
+            let logTerms: Float = variances.reduce(0) { $0 + 0.5 * Foundation.log($1) }
+            let constant: Float = logTerms + Float(d) * halfLogTwoPi
+            return (difference * difference * inverse).sum(alongAxis: 1).mean() + constant
+        case .full(let matrix):
+            precondition(matrix.count == d * d, "gaussianNegativeLogLikelihood: a \(matrix.count)-element covariance for \(d) features")
+            let factor = try Tensor(shape: [d, d], scalars: matrix).cholesky()
+            let whitened = Variable(factor).solveLowerTriangular(difference.transposed)
+            var logDeterminant: Float = 0
+            for i in 0..<d { logDeterminant += 2 * Foundation.log(factor.scalars[i * d + i]) }
+            let constant: Float = 0.5 * logDeterminant + Float(d) * halfLogTwoPi
+            return (whitened * whitened).sum(alongAxis: 0).mean() * 0.5 + constant
+        }
+    }
+
+    /// The KL divergence of `N(μ, e^{log σ²})` from `N(0, I)` as alibi-detect adds it:
+    /// `−½ · mean over batch and latent dimensions of (1 + log σ² − μ² − σ²)`.
+    public static func gaussianKL(mean: Variable, logVariance: Variable) -> Variable {
+        (1 + logVariance - mean * mean - logVariance.exp()).mean() * -0.5
     }
 }

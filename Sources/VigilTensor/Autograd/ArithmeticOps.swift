@@ -52,6 +52,7 @@ extension Variable {
     public static func - (a: Variable, s: Float) -> Variable { a + (-s) }
     public static func - (s: Float, a: Variable) -> Variable { -a + s }
     public static func / (a: Variable, s: Float) -> Variable { a * (1 / s) }
+    public static func / (s: Float, a: Variable) -> Variable { a.pow(-1) * s }
 
     public static func + (a: Variable, b: Tensor) -> Variable { a + Variable(b) }
     public static func - (a: Variable, b: Tensor) -> Variable { a - Variable(b) }

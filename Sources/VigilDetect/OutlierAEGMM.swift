@@ -1,0 +1,94 @@
+import VigilData
+import VigilNN
+import VigilTensor
+
+/// alibi-detect's `OutlierAEGMM` (DAGMM, Zong et al. 2018): an autoencoder whose code,
+/// with two reconstruction features, feeds a Gaussian mixture; the score is the sample energy.
+///
+/// - Forward: `enc = encoder(x)`, `x̂ = decoder(enc)`, `z = [enc, reconstructionFeatures(x, x̂)]`,
+///   `γ = density(z)` (softmax over the mixture components).
+/// - Loss: `mean((x − x̂)²) + wₑ·mean E(z) + w_c·Σ 1/diag Σ_k` with the mixture estimated on the batch.
+/// - After training the mixture parameters are recomputed over the whole training set by
+///   streaming sums (``GaussianMixtureAccumulator``) and stored; the score is `E(z)` with them.
+public final class OutlierAEGMM: OutlierDetector {
+    public static let kind = "OutlierAEGMM"
+
+    public struct Configuration: Codable, Sendable, Equatable {
+        public var energyWeight: Float = 0.1
+        public var covarianceWeight: Float = 0.005
+        /// Added to the covariance diagonals before their Cholesky factorisation.
+        public var jitter: Float = 1e-6
+        public init(energyWeight: Float = 0.1, covarianceWeight: Float = 0.005, jitter: Float = 1e-6) {
+            self.energyWeight = energyWeight
+            self.covarianceWeight = covarianceWeight
+            self.jitter = jitter
+        }
+    }
+
+    /// The trainable parts.
+    public final class Network: Module {
+        public let encoder: Sequential
+        public let decoder: Sequential
+        public let density: Sequential
+        public init(encoder: Sequential, decoder: Sequential, density: Sequential) {
+            self.encoder = encoder
+            self.decoder = decoder
+            self.density = density
+        }
+
+        func forward(_ x: Variable) -> (reconstruction: Variable, z: Variable, gamma: Variable) {
+            let code = encoder(x)
+            let reconstruction = decoder(code)
+            let z = Variable.concatenate([code, reconstructionFeatures(x, reconstruction)], alongAxis: 1)
+            return (reconstruction, z, density(z))
+        }
+    }
+
+    public let network: Network
+    public var configuration: Configuration
+    public let featureCount: Int
+    public var standardizer: Standardizer?
+    public var threshold: Threshold?
+    /// The mixture fitted on the training set (set by ``fit(_:options:)`` or a loader).
+    public var mixture: GaussianMixture.Parameters?
+
+    public init(network: Network, featureCount: Int, configuration: Configuration = Configuration()) {
+        self.network = network
+        self.featureCount = featureCount
+        self.configuration = configuration
+    }
+
+    public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory {
+        let input = try prepareTraining(data, options: options)
+        let trainer = Trainer(epochs: options.epochs, batchSize: options.batchSize, seed: options.seed, progress: options.progress)
+        let configuration = configuration
+        let history = try trainer.fit(network, optimizer: try Adam(learningRate: options.learningRate), inputs: input) { batch in
+            let x = Variable(batch.inputs)
+            let (reconstruction, z, gamma) = network.forward(x)
+            let mixture = try GaussianMixture.estimate(z: z, gamma: gamma, jitter: configuration.jitter)
+            return Loss.meanSquaredError(reconstruction, x)
+                + GaussianMixture.energy(z, mixture).mean() * configuration.energyWeight
+                + GaussianMixture.covariancePenalty(mixture) * configuration.covarianceWeight
+        }
+        mixture = try fitMixture(input, chunkSize: 16_384)
+        return history
+    }
+
+    /// The mixture over all rows, from γ-weighted sums accumulated chunk by chunk.
+    func fitMixture(_ input: Tensor, chunkSize: Int) throws -> GaussianMixture.Parameters {
+        var accumulator: GaussianMixtureAccumulator?
+        for start in stride(from: 0, to: input.shape[0], by: chunkSize) {
+            let chunk = input.slice(alongAxis: 0, start..<min(input.shape[0], start + chunkSize))
+            let (_, z, gamma) = GradientTape.withoutRecording { network.forward(Variable(chunk)) }
+            if accumulator == nil { accumulator = GaussianMixtureAccumulator(components: gamma.shape[1], dimension: z.shape[1]) }
+            accumulator!.add(z: z.value, gamma: gamma.value)
+        }
+        return try accumulator!.parameters(jitter: configuration.jitter)
+    }
+
+    public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {
+        guard let mixture else { throw DetectorError.invalidArgument(name: "OutlierAEGMM", expected: "a fitted detector", actual: "no mixture; call fit") }
+        let energy = GradientTape.withoutRecording { GaussianMixture.energy(network.forward(Variable(data)).z, mixture).value }
+        return OutlierScores(instance: energy.scalars, feature: nil)
+    }
+}

@@ -1,0 +1,191 @@
+import VigilData
+import VigilEval
+import VigilNN
+import VigilTensor
+
+/// Scores of a batch: one per instance and, where the model has them, one per feature.
+public struct OutlierScores: Sendable {
+    /// `[n]`: higher is more outlying.
+    public var instance: [Float]
+    /// `[n, features]`, for reconstruction-based detectors.
+    public var feature: Tensor?
+}
+
+/// How a threshold was chosen; stored with the detector.
+public enum ThresholdRule: Codable, Sendable, Equatable {
+    /// alibi-detect's rule: the given percentile of the scores of a batch.
+    case percentile(Double)
+    /// The score above which the given fraction of a batch known to be normal falls.
+    case falsePositiveRate(Double)
+    /// The score above which the given fraction of a batch (the expected contamination) falls.
+    case contamination(Double)
+}
+
+/// A threshold value and the rule that produced it.
+public struct Threshold: Codable, Sendable, Equatable {
+    public var value: Float
+    public var rule: ThresholdRule
+}
+
+/// The output of ``OutlierDetector/predict(_:returnFeatureScores:)``, as alibi-detect's
+/// `{'meta': …, 'data': {instance_score, feature_score, is_outlier}}`.
+public struct Prediction: Sendable {
+    public struct Meta: Codable, Sendable {
+        public var name: String
+        public var detectorType = "outlier"
+        public var dataType: String
+        public var threshold: Float
+        public var version: String
+    }
+
+    public var meta: Meta
+    public var instanceScores: [Float]
+    public var featureScores: Tensor?
+    /// `score > threshold`, as 0/1.
+    public var isOutlier: [Int]
+}
+
+/// Options of ``OutlierDetector/fit(_:options:)``.
+public struct FitOptions: Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    /// Seeds the shuffling and the sampling noise of training.
+    public var seed: UInt64
+    /// Fit a ``Standardizer`` on the training data and apply it to every batch the detector sees.
+    public var standardize: Bool
+    public var progress: ProgressStyle
+
+    public init(
+        epochs: Int = 20, batchSize: Int = 64, learningRate: Float = 1e-3, seed: UInt64 = 0, standardize: Bool = true,
+        progress: ProgressStyle = .automatic
+    ) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.seed = seed
+        self.standardize = standardize
+        self.progress = progress
+    }
+}
+
+/// An outlier detector: fitted on normal data, scores instances, holds a threshold.
+public protocol OutlierDetector: AnyObject {
+    /// The kind written to a saved detector's configuration (`"OutlierVAE"`, …).
+    static var kind: String { get }
+    /// The number of features an instance has.
+    var featureCount: Int { get }
+    /// Applied to every batch before the model sees it, when set.
+    var standardizer: Standardizer? { get set }
+    var threshold: Threshold? { get set }
+
+    /// Trains on normal data (`[rows, features]`).
+    func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory
+
+    /// Scores standardised data (the model's own input); see ``score(_:)``.
+    func scoreModelInput(_ data: Tensor) throws -> OutlierScores
+}
+
+/// Errors of detectors on unusable input or state.
+public enum DetectorError: Error, Equatable, CustomStringConvertible {
+    case featureCount(detector: String, expected: Int, actual: [Int])
+    case notFinite(detector: String, row: Int, column: Int)
+    case noThreshold(detector: String)
+    case invalidArgument(name: String, expected: String, actual: String)
+
+    public var description: String {
+        switch self {
+        case let .featureCount(detector, expected, actual):
+            "\(detector): expected input of shape [rows, \(expected)], got \(actual)"
+        case let .notFinite(detector, row, column):
+            "\(detector): value at row \(row), column \(column) is NaN or infinite"
+        case let .noThreshold(detector):
+            "\(detector): no threshold; call inferThreshold first"
+        case let .invalidArgument(name, expected, actual):
+            "invalid \(name): expected \(expected), got \(actual)"
+        }
+    }
+}
+
+extension OutlierDetector {
+    /// Checks the shape and values of input data.
+    func validate(_ data: Tensor) throws {
+        guard data.rank == 2, data.shape[1] == featureCount, data.shape[0] > 0 else {
+            throw DetectorError.featureCount(detector: Self.kind, expected: featureCount, actual: data.shape)
+        }
+        if let bad = data.scalars.firstIndex(where: { !$0.isFinite }) {
+            throw DetectorError.notFinite(detector: Self.kind, row: bad / featureCount, column: bad % featureCount)
+        }
+    }
+
+    /// The model's input for raw data: validated, then standardised when the detector has a standardiser.
+    func modelInput(_ data: Tensor) throws -> Tensor {
+        try validate(data)
+        return try standardizer?.transform(data) ?? data
+    }
+
+    /// Fits the standardiser when asked and returns the training input.
+    func prepareTraining(_ data: Tensor, options: FitOptions) throws -> Tensor {
+        try validate(data)
+        guard options.epochs >= 1, options.batchSize >= 1, options.learningRate > 0 else {
+            throw DetectorError.invalidArgument(
+                name: "fit options", expected: "epochs ≥ 1, batch size ≥ 1, learning rate > 0",
+                actual: "epochs \(options.epochs), batch size \(options.batchSize), learning rate \(options.learningRate)")
+        }
+        standardizer = options.standardize ? Standardizer(fitting: data) : nil
+        return try standardizer?.transform(data) ?? data
+    }
+
+    /// Instance (and feature) scores of raw data, in chunks of `chunkSize` rows so memory stays bounded.
+    public func score(_ data: Tensor, chunkSize: Int = 16_384) throws -> OutlierScores {
+        let input = try modelInput(data)
+        let rows = input.shape[0]
+        if rows <= chunkSize { return try scoreModelInput(input) }
+        var instance: [Float] = []
+        var features: [Tensor] = []
+        for start in stride(from: 0, to: rows, by: chunkSize) {
+            let part = try scoreModelInput(input.slice(alongAxis: 0, start..<min(rows, start + chunkSize)))
+            instance += part.instance
+            if let feature = part.feature { features.append(feature) }
+        }
+        return OutlierScores(instance: instance, feature: features.isEmpty ? nil : Tensor.concatenate(features, alongAxis: 0))
+    }
+
+    /// Sets the threshold to the `percentile` of the batch's instance scores (NumPy's
+    /// linear interpolation), as alibi-detect's `infer_threshold(X, threshold_perc)`.
+    public func inferThreshold(_ batch: Tensor, percentile q: Double = 95) throws {
+        try setThreshold(batch, q, .percentile(q))
+    }
+
+    /// Sets the threshold so that the given fraction of a batch known to be normal is flagged.
+    public func inferThreshold(normalBatch: Tensor, falsePositiveRate: Double) throws {
+        try setThreshold(normalBatch, 100 * (1 - falsePositiveRate), .falsePositiveRate(falsePositiveRate))
+    }
+
+    /// Sets the threshold so that the given fraction (the expected contamination) of a batch is flagged.
+    public func inferThreshold(_ batch: Tensor, contamination: Double) throws {
+        try setThreshold(batch, 100 * (1 - contamination), .contamination(contamination))
+    }
+
+    private func setThreshold(_ batch: Tensor, _ q: Double, _ rule: ThresholdRule) throws {
+        guard (0...100).contains(q) else {
+            throw DetectorError.invalidArgument(name: "threshold rule", expected: "a rate in [0, 1] or a percentile in [0, 100]", actual: "\(rule)")
+        }
+        threshold = Threshold(value: percentile(try score(batch).instance, q), rule: rule)
+    }
+
+    /// Scores a batch and flags `score > threshold`.
+    public func predict(_ batch: Tensor, returnFeatureScores: Bool = true) throws -> Prediction {
+        guard let threshold else { throw DetectorError.noThreshold(detector: Self.kind) }
+        let scores = try score(batch)
+        return Prediction(
+            meta: .init(name: Self.kind, dataType: "tabular", threshold: threshold.value, version: Vigil.version),
+            instanceScores: scores.instance, featureScores: returnFeatureScores ? scores.feature : nil,
+            isOutlier: scores.instance.map { $0 > threshold.value ? 1 : 0 })
+    }
+}
+
+/// The library's version, written into predictions and saved detectors.
+public enum Vigil {
+    public static let version = "0.1.0"
+}

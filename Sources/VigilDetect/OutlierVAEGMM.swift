@@ -1,0 +1,104 @@
+import VigilData
+import VigilNN
+import VigilTensor
+
+/// alibi-detect's `OutlierVAEGMM`: ``OutlierAEGMM`` with a variational encoder. The code
+/// fed to the mixture is the sampled `z`; the loss is
+/// `w_r·ELBO + wₑ·mean E + w_c·Σ 1/diag Σ_k + β·KL` (defaults w_r 1e-7, wₑ 0.1, w_c 0.005,
+/// `sim` 0.05); the score is the energy averaged over `samples` draws per instance.
+public final class OutlierVAEGMM: OutlierDetector {
+    public static let kind = "OutlierVAEGMM"
+
+    public struct Configuration: Codable, Sendable, Equatable {
+        public var reconstructionWeight: Float = 1e-7
+        public var energyWeight: Float = 0.1
+        public var covarianceWeight: Float = 0.005
+        public var covariance = LikelihoodCovariance.similarity(0.05)
+        public var beta: Float = 1
+        public var samples = 10
+        public var jitter: Float = 1e-6
+        public var seed: UInt64 = 0
+        public init(
+            reconstructionWeight: Float = 1e-7, energyWeight: Float = 0.1, covarianceWeight: Float = 0.005,
+            covariance: LikelihoodCovariance = .similarity(0.05), beta: Float = 1, samples: Int = 10, jitter: Float = 1e-6, seed: UInt64 = 0
+        ) {
+            self.reconstructionWeight = reconstructionWeight
+            self.energyWeight = energyWeight
+            self.covarianceWeight = covarianceWeight
+            self.covariance = covariance
+            self.beta = beta
+            self.samples = samples
+            self.jitter = jitter
+            self.seed = seed
+        }
+    }
+
+    public final class Network: Module {
+        public let autoencoder: VariationalAutoencoder
+        public let density: Sequential
+        public init(autoencoder: VariationalAutoencoder, density: Sequential) {
+            self.autoencoder = autoencoder
+            self.density = density
+        }
+
+        func forward(_ x: Variable, noise: inout SeededRandom) -> (reconstruction: Variable, z: Variable, gamma: Variable, mean: Variable, logVariance: Variable) {
+            let pass = autoencoder(x, noise: &noise)
+            let z = Variable.concatenate([pass.z, reconstructionFeatures(x, pass.reconstruction)], alongAxis: 1)
+            return (pass.reconstruction, z, density(z), pass.mean, pass.logVariance)
+        }
+    }
+
+    public let network: Network
+    public var configuration: Configuration
+    public let featureCount: Int
+    public var standardizer: Standardizer?
+    public var threshold: Threshold?
+    public var mixture: GaussianMixture.Parameters?
+
+    public init(network: Network, featureCount: Int, configuration: Configuration = Configuration()) throws {
+        guard configuration.samples >= 1 else {
+            throw DetectorError.invalidArgument(name: "samples", expected: "at least 1", actual: "\(configuration.samples)")
+        }
+        self.network = network
+        self.featureCount = featureCount
+        self.configuration = configuration
+    }
+
+    public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory {
+        let input = try prepareTraining(data, options: options)
+        var noise = SeededRandom(seed: options.seed &+ 0x5EED)
+        let trainer = Trainer(epochs: options.epochs, batchSize: options.batchSize, seed: options.seed, progress: options.progress)
+        let configuration = configuration
+        let history = try trainer.fit(network, optimizer: try Adam(learningRate: options.learningRate), inputs: input) { batch in
+            let x = Variable(batch.inputs)
+            let pass = network.forward(x, noise: &noise)
+            let mixture = try GaussianMixture.estimate(z: pass.z, gamma: pass.gamma, jitter: configuration.jitter)
+            let elbo = try Loss.gaussianNegativeLogLikelihood(x, pass.reconstruction, covariance: configuration.covariance)
+            return elbo * configuration.reconstructionWeight
+                + GaussianMixture.energy(pass.z, mixture).mean() * configuration.energyWeight
+                + GaussianMixture.covariancePenalty(mixture) * configuration.covarianceWeight
+                + Loss.gaussianKL(mean: pass.mean, logVariance: pass.logVariance) * configuration.beta
+        }
+        var accumulator: GaussianMixtureAccumulator?
+        var mixtureNoise = SeededRandom(seed: options.seed &+ 0x6A11)
+        for start in stride(from: 0, to: input.shape[0], by: 16_384) {
+            let chunk = input.slice(alongAxis: 0, start..<min(input.shape[0], start + 16_384))
+            let pass = GradientTape.withoutRecording { network.forward(Variable(chunk), noise: &mixtureNoise) }
+            if accumulator == nil { accumulator = GaussianMixtureAccumulator(components: pass.gamma.shape[1], dimension: pass.z.shape[1]) }
+            accumulator!.add(z: pass.z.value, gamma: pass.gamma.value)
+        }
+        mixture = try accumulator!.parameters(jitter: configuration.jitter)
+        return history
+    }
+
+    public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {
+        guard let mixture else { throw DetectorError.invalidArgument(name: "OutlierVAEGMM", expected: "a fitted detector", actual: "no mixture; call fit") }
+        let (rows, samples) = (data.shape[0], configuration.samples)
+        var noise = SeededRandom(seed: configuration.seed &+ 0x5C0E)
+        let energy = GradientTape.withoutRecording {
+            GaussianMixture.energy(network.forward(Variable(repeatRows(data, samples)), noise: &noise).z, mixture).value
+        }
+        let mean = Tensor(shape: [rows, samples], scalars: energy.scalars).sum(alongAxis: 1) * (1 / Float(samples))
+        return OutlierScores(instance: mean.scalars, feature: nil)
+    }
+}

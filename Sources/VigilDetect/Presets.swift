@@ -1,0 +1,47 @@
+import VigilNN
+import VigilTensor
+
+// The architectures of alibi-detect's KDD Cup '99 examples.
+
+func denseStack(_ sizes: [Int], _ activations: [Activation], _ generator: inout SeededRandom) -> Sequential {
+    Sequential((0..<(sizes.count - 1)).map { index in
+        Dense(inputSize: sizes[index], outputSize: sizes[index + 1], activation: activations[index], generator: &generator)
+    })
+}
+
+extension OutlierVAE {
+    /// The KDD example: encoder `Dense(20, relu) → Dense(15, relu) → Dense(7, relu)`, latent 2,
+    /// decoder `Dense(7, relu) → Dense(15, relu) → Dense(20, relu) → Dense(features)`.
+    public static func kddPreset(featureCount: Int = 18, configuration: Configuration = Configuration(), seed: UInt64) throws -> OutlierVAE {
+        var generator = SeededRandom(seed: seed)
+        let encoder = denseStack([featureCount, 20, 15, 7], [.relu, .relu, .relu], &generator)
+        let decoder = denseStack([2, 7, 15, 20, featureCount], [.relu, .relu, .relu, .linear], &generator)
+        let network = VariationalAutoencoder(encoder: encoder, encodedWidth: 7, latentDimension: 2, decoder: decoder, generator: &generator)
+        return try OutlierVAE(network: network, featureCount: featureCount, configuration: configuration)
+    }
+}
+
+extension OutlierAEGMM {
+    /// The KDD example: encoder `60 → 30 → 10 (tanh) → 1`, mirror decoder to `features`,
+    /// density net `Dense(10, tanh) → Dense(2, softmax)` on the 3-wide `z`.
+    public static func kddPreset(featureCount: Int = 18, configuration: Configuration = Configuration(), seed: UInt64) -> OutlierAEGMM {
+        var generator = SeededRandom(seed: seed)
+        let encoder = denseStack([featureCount, 60, 30, 10, 1], [.tanh, .tanh, .tanh, .linear], &generator)
+        let decoder = denseStack([1, 10, 30, 60, featureCount], [.tanh, .tanh, .tanh, .linear], &generator)
+        let density = denseStack([3, 10, 2], [.tanh, .softmax], &generator)
+        return OutlierAEGMM(network: Network(encoder: encoder, decoder: decoder, density: density), featureCount: featureCount, configuration: configuration)
+    }
+}
+
+extension OutlierVAEGMM {
+    /// The KDD example: the VAE preset's networks (latent 2) and density net
+    /// `Dense(10, tanh) → Dense(2, softmax)` on the 4-wide `z`.
+    public static func kddPreset(featureCount: Int = 18, configuration: Configuration = Configuration(), seed: UInt64) throws -> OutlierVAEGMM {
+        var generator = SeededRandom(seed: seed)
+        let encoder = denseStack([featureCount, 20, 15, 7], [.relu, .relu, .relu], &generator)
+        let decoder = denseStack([2, 7, 15, 20, featureCount], [.relu, .relu, .relu, .linear], &generator)
+        let autoencoder = VariationalAutoencoder(encoder: encoder, encodedWidth: 7, latentDimension: 2, decoder: decoder, generator: &generator)
+        let density = denseStack([4, 10, 2], [.tanh, .softmax], &generator)
+        return try OutlierVAEGMM(network: Network(autoencoder: autoencoder, density: density), featureCount: featureCount, configuration: configuration)
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import VigilData
+import VigilDetect
+import VigilNN
+
+extension AlibiKDDProtocol.Detector: ExpressibleByArgument {}
+
+/// `vigil evaluate`: runs a documented protocol and prints its metrics.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run alibi-detect's KDD protocol for one or all detectors and print F1, ROC AUC and timings.")
+
+    enum ProtocolName: String, ExpressibleByArgument, CaseIterable {
+        case alibiKDD = "alibi-kdd"
+    }
+
+    @Option(help: "The protocol: \(ProtocolName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var `protocol`: ProtocolName = .alibiKDD
+
+    @Option(parsing: .upToNextOption, help: "Detectors: vae aegmm vaegmm (default: all three).")
+    var detector: [AlibiKDDProtocol.Detector] = AlibiKDDProtocol.Detector.allCases
+
+    @Option(help: "Comma-separated seeds (data draws and initialisation), e.g. 0,1,2,3,4.")
+    var seeds: String = "0"
+
+    @Option(help: "Epochs (default: the protocol's, 30 for the VAE and 50 for the others).")
+    var epochs: Int?
+
+    @Option(help: "Write the results as JSON to this file.")
+    var json: String?
+
+    @OptionGroup var location: DataCommand.Location
+
+    var seedList: [UInt64] { seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func validate() throws {
+        guard !seedList.isEmpty, seedList.count == seeds.split(separator: ",").count else {
+            throw ValidationError("--seeds takes comma-separated non-negative integers, got \"\(seeds)\"")
+        }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+    }
+
+    func run() throws {
+        let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
+        let data = try KDDCup.continuousView(path: path.path)
+        let results = try ProtocolReport.run(detectors: detector, seeds: seedList, epochs: epochs, data: data)
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(results).write(to: URL(fileURLWithPath: json), options: .atomic)
+            print("wrote \(json)")
+        }
+    }
+}
+
+/// Runs the protocol and prints one line per run and a mean ± deviation line per detector.
+enum ProtocolReport {
+    static func run(detectors: [AlibiKDDProtocol.Detector], seeds: [UInt64], epochs: Int?, data: Dataset) throws -> [AlibiKDDProtocol.Result] {
+        var results: [AlibiKDDProtocol.Result] = []
+        print("detector  seed  epochs  threshold       F1  precision  recall  ROC AUC   TP  FP  FN  s/epoch   rows/s scored")
+        for detector in detectors {
+            var runs: [AlibiKDDProtocol.Result] = []
+            for seed in seeds {
+                let result = try AlibiKDDProtocol.run(detector, data: data, seed: seed, epochs: epochs, progress: .epochLines)
+                runs.append(result)
+                print(String(
+                    format: "%@ %5d %7d %10.4f %8.4f %10.4f %7.4f %8.4f %4d %3d %3d %8.3f %12.0f",
+                    detector.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0), Int(seed), result.epochs, result.threshold, result.f1, result.precision, result.recall,
+                    result.rocAUC, result.confusion.truePositives, result.confusion.falsePositives, result.confusion.falseNegatives,
+                    result.fitSecondsPerEpoch, result.scoringRowsPerSecond))
+            }
+            if runs.count > 1 {
+                func summary(_ values: [Double]) -> String {
+                    let mean = values.reduce(0, +) / Double(values.count)
+                    let deviation = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+                    return String(format: "%.4f ± %.4f", mean, deviation)
+                }
+                print("\(detector.rawValue): F1 \(summary(runs.map(\.f1))) (min \(String(format: "%.4f", runs.map(\.f1).min()!))), ROC AUC \(summary(runs.map(\.rocAUC)))")
+            }
+            results += runs
+        }
+        return results
+    }
+}
+
+/// `vigil demo`: README's main job.
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find or fetch KDD Cup '99 and run alibi-detect's protocol for OutlierVAE, OutlierAEGMM and OutlierVAEGMM.")
+
+    @Option(help: "Epochs (default: the protocol's).")
+    var epochs: Int?
+
+    @OptionGroup var location: DataCommand.Location
+
+    func run() throws {
+        let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
+        print("data: \(path.path)")
+        let data = try KDDCup.continuousView(path: path.path)
+        _ = try ProtocolReport.run(detectors: AlibiKDDProtocol.Detector.allCases, seeds: [0], epochs: epochs, data: data)
+    }
+}
