@@ -42,7 +42,9 @@ let package = Package(
         .testTarget(name: "VigilTensorTests", dependencies: ["VigilTensor", "_TestSupport"]),
         .testTarget(name: "VigilNNTests", dependencies: ["VigilNN", "VigilTensor", "_TestSupport"]),
         .testTarget(name: "VigilEvalTests", dependencies: ["VigilEval"]),
-        .testTarget(name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilNN", "VigilData", "VigilEval", "VigilTensor"]),
+        .testTarget(
+            name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilNN", "VigilData", "VigilEval", "VigilTensor"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "VigilDataTests", dependencies: ["VigilData", "VigilTensor", "_TestSupport"]),
     ]
 )

@@ -25,6 +25,11 @@ public enum ThresholdRule: Codable, Sendable, Equatable {
 public struct Threshold: Codable, Sendable, Equatable {
     public var value: Float
     public var rule: ThresholdRule
+
+    public init(value: Float, rule: ThresholdRule) {
+        self.value = value
+        self.rule = rule
+    }
 }
 
 /// The output of ``OutlierDetector/predict(_:returnFeatureScores:)``, as alibi-detect's

@@ -18,6 +18,16 @@ public enum GaussianMixture {
         public var covariances: [Variable]  // Σ_k, [D, D] each
         public var choleskyFactors: [Variable]  // L_k
         public var logDeterminants: [Variable]  // log det(Σ_k + jitter·I), [] each
+
+        /// Parameters from their values (or differentiable estimates): factorises every
+        /// `Σ_k + jitter·I` and takes its log-determinant.
+        public init(weights: Variable, means: Variable, covariances: [Variable], jitter: Float) throws {
+            self.weights = weights
+            self.means = means
+            self.covariances = covariances
+            choleskyFactors = try covariances.map { try $0.cholesky(jitter: jitter) }
+            logDeterminants = choleskyFactors.map { $0.diagonal().log().sum() * 2 }
+        }
     }
 
     /// Estimates the parameters from one batch (the training loss's estimate).
@@ -28,19 +38,12 @@ public enum GaussianMixture {
         let totals = gamma.sum(alongAxis: 0)  // [K]
         let weights = totals * (1 / Float(n))
         let means = Variable.matmul(gamma, z, transposeA: true) / totals.reshaped([k, 1])
-        var covariances: [Variable] = []
-        var factors: [Variable] = []
-        var logDeterminants: [Variable] = []
-        for component in 0..<k {
+        let covariances = (0..<k).map { component in
             let centred = z - means.slice(alongAxis: 0, component..<(component + 1))
             let weighted = centred * gamma.slice(alongAxis: 1, component..<(component + 1))
-            let covariance = Variable.matmul(weighted, centred, transposeA: true) / totals.slice(alongAxis: 0, component..<(component + 1))
-            let factor = try covariance.cholesky(jitter: jitter)
-            covariances.append(covariance)
-            factors.append(factor)
-            logDeterminants.append(factor.diagonal().log().sum() * 2)
+            return Variable.matmul(weighted, centred, transposeA: true) / totals.slice(alongAxis: 0, component..<(component + 1))
         }
-        return Parameters(weights: weights, means: means, covariances: covariances, choleskyFactors: factors, logDeterminants: logDeterminants)
+        return try Parameters(weights: weights, means: means, covariances: covariances, jitter: jitter)
     }
 
     /// The sample energies `E(z)` (`[N]`).
@@ -107,8 +110,6 @@ public struct GaussianMixtureAccumulator: Sendable {
         let (d, k) = (dimension, components)
         var means = [Float](repeating: 0, count: k * d)
         var covariances: [Variable] = []
-        var factors: [Variable] = []
-        var logDeterminants: [Variable] = []
         for c in 0..<k {
             let total = max(totals[c], 1e-300)
             let mean = (0..<d).map { firstMoments[c * d + $0] / total }
@@ -117,15 +118,10 @@ public struct GaussianMixtureAccumulator: Sendable {
                 means[c * d + i] = Float(mean[i])
                 for j in 0..<d { covariance[i * d + j] = Float(secondMoments[(c * d + i) * d + j] / total - mean[i] * mean[j]) }
             }
-            let sigma = Variable(Tensor(shape: [d, d], scalars: covariance))
-            let factor = try sigma.cholesky(jitter: jitter)
-            covariances.append(sigma)
-            factors.append(factor)
-            logDeterminants.append(factor.diagonal().log().sum() * 2)
+            covariances.append(Variable(Tensor(shape: [d, d], scalars: covariance)))
         }
-        return GaussianMixture.Parameters(
+        return try GaussianMixture.Parameters(
             weights: Variable(Tensor(shape: [k], scalars: totals.map { Float($0 / Double(max(count, 1))) })),
-            means: Variable(Tensor(shape: [k, d], scalars: means)),
-            covariances: covariances, choleskyFactors: factors, logDeterminants: logDeterminants)
+            means: Variable(Tensor(shape: [k, d], scalars: means)), covariances: covariances, jitter: jitter)
     }
 }

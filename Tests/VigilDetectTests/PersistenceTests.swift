@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+import VigilData
+@testable import VigilDetect
+import VigilNN
+import VigilTensor
+
+@Suite("Saving and loading detectors")
+struct PersistenceTests {
+    let data = PlantedData.make(inliers: 400, outliers: 20, seed: 7)
+    let options = FitOptions(epochs: 2, batchSize: 64, seed: 3, progress: .silent)
+
+    func temporaryFolder() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("vigil-detector-\(UUID().uuidString)")
+    }
+
+    func fittedDetectors() throws -> [any OutlierDetector] {
+        let detectors: [any OutlierDetector] = [
+            try OutlierVAE.kddPreset(featureCount: 6, configuration: .init(samples: 3, seed: 5), seed: 1),
+            OutlierAEGMM.kddPreset(featureCount: 6, seed: 2),
+            try OutlierVAEGMM.kddPreset(featureCount: 6, configuration: .init(samples: 3, seed: 6), seed: 3),
+        ]
+        for detector in detectors {
+            _ = try detector.fit(data.train, options: options)
+            try detector.inferThreshold(data.test, percentile: 90)
+        }
+        return detectors
+    }
+
+    @Test func roundTripGivesBitIdenticalScores() throws {
+        for detector in try fittedDetectors() {
+            let folder = temporaryFolder()
+            try detector.save(to: folder)
+            let loaded = try DetectorStore.load(from: folder)
+            #expect(type(of: loaded).kind == type(of: detector).kind)
+            #expect(try loaded.score(data.test).instance == detector.score(data.test).instance)
+            #expect(loaded.threshold == detector.threshold)
+            #expect(loaded.standardizer == detector.standardizer)
+            // Saving over an existing folder replaces it whole.
+            try loaded.save(to: folder)
+            #expect(try Set(FileManager.default.contentsOfDirectory(atPath: folder.path)) == ["config.json", "weights.safetensors"])
+            let parent = try FileManager.default.contentsOfDirectory(atPath: folder.deletingLastPathComponent().path)
+            #expect(!parent.contains { $0.contains(folder.lastPathComponent) && $0.hasSuffix(".saving") })
+        }
+    }
+
+    func savedAEGMM() throws -> URL {
+        let detector = OutlierAEGMM.kddPreset(featureCount: 6, seed: 2)
+        _ = try detector.fit(data.train, options: options)
+        let folder = temporaryFolder()
+        try detector.save(to: folder)
+        return folder
+    }
+
+    func expectLoadError(_ folder: URL, _ check: (PersistenceError) -> Bool) {
+        do {
+            _ = try DetectorStore.load(from: folder)
+            Issue.record("expected a load error")
+        } catch let error as PersistenceError {
+            #expect(check(error), "\(error)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func badFoldersFailWithTheFileAndTheProblem() throws {
+        let config = { (folder: URL) in folder.appendingPathComponent("config.json") }
+        let weights = { (folder: URL) in folder.appendingPathComponent("weights.safetensors") }
+
+        let missing = try savedAEGMM()
+        try FileManager.default.removeItem(at: weights(missing))
+        expectLoadError(missing) { $0 == .missingFile(file: weights(missing).path) }
+
+        let truncated = try savedAEGMM()
+        let bytes = try Data(contentsOf: weights(truncated))
+        try bytes.prefix(bytes.count - 10).write(to: weights(truncated))
+        expectLoadError(truncated) {
+            if case .malformed(let file, let problem) = $0 { return file == weights(truncated).path && problem.contains("truncated") }
+            return false
+        }
+
+        let unknown = try savedAEGMM()
+        var text = try String(contentsOf: config(unknown), encoding: .utf8)
+        try text.replacingOccurrences(of: "\"OutlierAEGMM\"", with: "\"OutlierMagic\"").write(to: config(unknown), atomically: true, encoding: .utf8)
+        expectLoadError(unknown) { $0 == .unknownKind(file: config(unknown).path, kind: "OutlierMagic") }
+
+        let newer = try savedAEGMM()
+        text = try String(contentsOf: config(newer), encoding: .utf8)
+        try text.replacingOccurrences(of: "\"formatVersion\" : 1", with: "\"formatVersion\" : 7").write(to: config(newer), atomically: true, encoding: .utf8)
+        expectLoadError(newer) { $0 == .newerFormat(file: config(newer).path, version: 7, supported: 1) }
+
+        let reshaped = try savedAEGMM()
+        text = try String(contentsOf: config(reshaped), encoding: .utf8)
+        // The first encoder layer claims 60 → 61 units: its kernel no longer fits.
+        try text.replacingOccurrences(of: "\"outputSize\" : 60", with: "\"outputSize\" : 61").write(to: config(reshaped), atomically: true, encoding: .utf8)
+        expectLoadError(reshaped) {
+            if case .shapeMismatch(let file, _, let expected, let actual) = $0 { return file == weights(reshaped).path && expected != actual }
+            return false
+        }
+
+        let garbage = try savedAEGMM()
+        try Data("{not json".utf8).write(to: config(garbage))
+        expectLoadError(garbage) {
+            if case .malformed(let file, _) = $0 { return file == config(garbage).path }
+            return false
+        }
+    }
+
+    /// The folder committed with the tests: an AEGMM saved by format version 1, with the
+    /// scores it gave on `Fixtures/aegmm-v1/inputs.json`. Every later Vigil must load it and
+    /// give the same scores. (Written by running this suite with VIGIL_WRITE_FIXTURE=1.)
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/aegmm-v1")
+
+    struct FixtureScores: Codable {
+        var inputs: [[Float]]
+        var scores: [Float]
+    }
+
+    @Test func committedFixtureStillLoads() throws {
+        let scoresFile = Self.fixture.appendingPathComponent("expected.json")
+        if ProcessInfo.processInfo.environment["VIGIL_WRITE_FIXTURE"] == "1" {
+            let detector = OutlierAEGMM.kddPreset(featureCount: 6, seed: 11)
+            _ = try detector.fit(data.train, options: options)
+            try detector.inferThreshold(data.test, percentile: 95)
+            try detector.save(to: Self.fixture.appendingPathComponent("detector"))
+            let inputs = (0..<5).map { row in (0..<6).map { data.test[row * 20, $0] } }
+            let scores = try detector.score(Tensor(rows: inputs)).instance
+            try JSONEncoder().encode(FixtureScores(inputs: inputs, scores: scores)).write(to: scoresFile)
+        }
+        let expected = try JSONDecoder().decode(FixtureScores.self, from: Data(contentsOf: scoresFile))
+        let loaded = try DetectorStore.load(from: Self.fixture.appendingPathComponent("detector"))
+        #expect(try loaded.score(Tensor(rows: expected.inputs)).instance == expected.scores)
+        #expect(loaded.threshold?.rule == .percentile(95))
+    }
+}
