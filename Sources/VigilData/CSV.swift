@@ -196,3 +196,59 @@ enum AtomicFile {
         }
     }
 }
+
+extension CSV {
+    /// Streams a numeric CSV in batches of at most `batchSize` rows, so files of any size
+    /// are read in bounded memory. The header is required; `labelColumn`, when named and
+    /// present, is left out of the features.
+    ///
+    /// - Parameter body: called with each batch's features (`[rows, columns]`), the
+    ///   feature names and the line number of the batch's first row.
+    /// - Throws: the same ``DataError``s as ``read(path:labelColumn:delimiter:)``, naming the line.
+    public static func forEachBatch(
+        path: String, batchSize: Int, labelColumn: String? = nil,
+        _ body: (_ features: Tensor, _ names: [String], _ firstLine: Int) throws -> Void
+    ) throws {
+        guard batchSize >= 1 else { throw DataError.invalidArgument(name: "batch size", expected: "at least 1", actual: "\(batchSize)") }
+        var header: [String]?
+        var skip: Int?
+        var values: [Float] = []
+        var rows = 0
+        var firstLine = 0
+        var width = 0
+        func flush() throws {
+            guard rows > 0, let header else { return }
+            try body(Tensor(shape: [rows, width], scalars: values), header.enumerated().filter { $0.offset != skip }.map(\.element), firstLine)
+            values.removeAll(keepingCapacity: true)
+            rows = 0
+        }
+        try forEachRecord(path: path, delimiter: 0x2C) { fields, line in
+            guard let names = header else {
+                let names = (0..<fields.count).map { fields.string($0) }
+                header = names
+                skip = labelColumn.flatMap { names.firstIndex(of: $0) }
+                width = names.count - (skip == nil ? 0 : 1)
+                return
+            }
+            guard fields.count == names.count else {
+                throw DataError.fieldCount(file: path, line: line, expected: names.count, actual: fields.count)
+            }
+            if rows == 0 { firstLine = line }
+            for column in 0..<fields.count where column != skip {
+                try fields.withField(column) { text in
+                    if text.isEmpty || isMissingMarker(text) {
+                        throw DataError.missingValue(file: path, line: line, column: column + 1, name: names[column])
+                    }
+                    guard let value = NumberParser.double(text) else {
+                        throw DataError.invalidNumber(file: path, line: line, column: column + 1, text: String(decoding: text, as: UTF8.self))
+                    }
+                    values.append(Float(value))
+                }
+            }
+            rows += 1
+            if rows == batchSize { try flush() }
+        }
+        try flush()
+        if header == nil { throw DataError.malformed(file: path, expected: "a header line", actual: "an empty file") }
+    }
+}

@@ -133,3 +133,42 @@ struct PersistenceTests {
         #expect(loaded.threshold?.rule == .percentile(95))
     }
 }
+
+@Suite("Scoring files")
+struct FileScoringTests {
+    @Test func badRowsNameTheLineAndLeaveNoOutput() throws {
+        let detector = OutlierAEGMM.kddPreset(featureCount: 3, seed: 0)
+        var random = SeededRandom(seed: 1)
+        _ = try detector.fit(random.normalTensor([200, 3]), options: FitOptions(epochs: 1, batchSize: 50, progress: .silent))
+        try detector.inferThreshold(random.normalTensor([50, 3]), percentile: 95)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-score-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        func file(_ name: String, _ text: String) -> String {
+            let path = folder.appendingPathComponent(name).path
+            FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+            return path
+        }
+        let good = file("good.csv", "a,b,c\n0.1,0.2,0.3\n1,2,3\n")
+        let output = folder.appendingPathComponent("scores.csv").path
+        try FileScoring.run(detector: detector, input: good, output: output, batchSize: 1)
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3 && lines[0] == "instance_score,is_outlier")
+
+        let failures = [
+            ("nonnumeric.csv", "a,b,c\n0.1,0.2,0.3\n1,x,3\n", "nonnumeric.csv:3:2"),
+            ("short.csv", "a,b,c\n0.1,0.2,0.3\n1,2\n", "short.csv:3: expected 3 fields, got 2"),
+            ("wide.csv", "a,b,c,d\n0.1,0.2,0.3,0.4\n", "3 feature columns"),
+        ]
+        for (name, text, message) in failures {
+            let target = folder.appendingPathComponent("\(name).scores.csv").path
+            do {
+                try FileScoring.run(detector: detector, input: file(name, text), output: target, batchSize: 1)
+                Issue.record("expected an error for \(name)")
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: target))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).allSatisfy { !$0.hasSuffix(".partial") })
+    }
+}

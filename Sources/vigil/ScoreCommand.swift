@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import VigilDetect
+
+/// `vigil score`: scores a file with a saved detector, streaming it in batches.
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score a CSV or NPY file with a saved detector.",
+        discussion: """
+            Writes one row per input row: instance_score, is_outlier (score above the \
+            detector's threshold) and, with --feature-scores, one score per feature. CSV input \
+            is streamed in batches; the output file appears only when every row was scored.
+            """)
+
+    @Option(help: "The saved detector's folder.") var model: String
+    @Option(help: "A .csv (header, numeric columns) or .npy file.") var input: String
+    @Option(help: "Where to write the scores (.csv or .json); standard output when omitted.") var output: String?
+    @Flag(help: "Also write each feature's score (reconstruction detectors).") var featureScores = false
+    @Option(help: "Rows per batch.") var batchSize: Int = 65_536
+
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+    }
+
+    func run() throws {
+        let detector = try DetectorStore.load(from: URL(fileURLWithPath: model))
+        try FileScoring.run(detector: detector, input: input, output: output, featureScores: featureScores, batchSize: batchSize)
+    }
+}
