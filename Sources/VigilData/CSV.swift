@@ -40,21 +40,8 @@ public enum CSV {
             guard fields.count == names.count else {
                 throw DataError.fieldCount(file: path, line: line, expected: names.count, actual: fields.count)
             }
-            for column in 0..<fields.count {
-                if column == labelIndex {
-                    rawLabels.append(fields.string(column))
-                    continue
-                }
-                try fields.withField(column) { text in
-                    if text.isEmpty || isMissingMarker(text) {
-                        throw DataError.missingValue(file: path, line: line, column: column + 1, name: names[column])
-                    }
-                    guard let value = NumberParser.double(text) else {
-                        throw DataError.invalidNumber(file: path, line: line, column: column + 1, text: String(decoding: text, as: UTF8.self))
-                    }
-                    values.append(Float(value))
-                }
-            }
+            if let labelIndex { rawLabels.append(fields.string(labelIndex)) }
+            try appendNumbers(fields, skipping: labelIndex, names: names, file: path, line: line, to: &values)
             rows += 1
         }
         guard let header else { throw DataError.malformed(file: path, expected: "a header line", actual: "an empty file") }
@@ -77,6 +64,23 @@ public enum CSV {
         return Dataset(
             features: Tensor(shape: [rows, featureNames.count], scalars: values), targets: targets,
             featureNames: featureNames, targetNames: targetNames)
+    }
+
+    /// Parses every field but `skipping` as a number and appends it to `values`.
+    static func appendNumbers(
+        _ fields: Record, skipping: Int?, names: [String], file: String, line: Int, to values: inout [Float]
+    ) throws {
+        for column in 0..<fields.count where column != skipping {
+            try fields.withField(column) { text in
+                if text.isEmpty || isMissingMarker(text) {
+                    throw DataError.missingValue(file: file, line: line, column: column + 1, name: names[column])
+                }
+                guard let value = NumberParser.double(text) else {
+                    throw DataError.invalidNumber(file: file, line: line, column: column + 1, text: String(decoding: text, as: UTF8.self))
+                }
+                values.append(Float(value))
+            }
+        }
     }
 
     private static func isMissingMarker(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -234,17 +238,7 @@ extension CSV {
                 throw DataError.fieldCount(file: path, line: line, expected: names.count, actual: fields.count)
             }
             if rows == 0 { firstLine = line }
-            for column in 0..<fields.count where column != skip {
-                try fields.withField(column) { text in
-                    if text.isEmpty || isMissingMarker(text) {
-                        throw DataError.missingValue(file: path, line: line, column: column + 1, name: names[column])
-                    }
-                    guard let value = NumberParser.double(text) else {
-                        throw DataError.invalidNumber(file: path, line: line, column: column + 1, text: String(decoding: text, as: UTF8.self))
-                    }
-                    values.append(Float(value))
-                }
-            }
+            try appendNumbers(fields, skipping: skip, names: names, file: path, line: line, to: &values)
             rows += 1
             if rows == batchSize { try flush() }
         }
