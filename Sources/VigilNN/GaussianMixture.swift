@@ -51,10 +51,13 @@ public enum GaussianMixture {
         let d = z.shape[1]
         let constant = Float(d) * Float(Foundation.log(2 * Double.pi))
         var logDensities: [Variable] = []
+        let identity = Variable(Tensor.identity(d))
         for (component, factor) in parameters.choleskyFactors.enumerated() {
             let centred = z - parameters.means.slice(alongAxis: 0, component..<(component + 1))
-            let whitened = factor.solveLowerTriangular(centred.transposed)  // [D, N]
-            let distance = (whitened * whitened).sum(alongAxis: 0)  // [N]
+            // L⁻¹(z − μ) for all rows at once: one small solve for L⁻¹, then a matrix product.
+            let inverse = factor.solveLowerTriangular(identity)  // [D, D]
+            let whitened = Variable.matmul(centred, inverse, transposeB: true)  // [N, D]
+            let distance = (whitened * whitened).sum(alongAxis: 1)  // [N]
             let logWeight = parameters.weights.slice(alongAxis: 0, component..<(component + 1)).log()
             let logDensity = logWeight - (distance + parameters.logDeterminants[component] + constant) * 0.5
             logDensities.append(logDensity.reshaped([-1, 1]))

@@ -107,8 +107,8 @@ struct PersistenceTests {
     }
 
     /// The folder committed with the tests: an AEGMM saved by format version 1, with the
-    /// scores it gave on `Fixtures/aegmm-v1/inputs.json`. Every later Vigil must load it and
-    /// give the same scores. (Written by running this suite with VIGIL_WRITE_FIXTURE=1.)
+    /// inputs and scores in `Fixtures/aegmm-v1/expected.json`. Every later Vigil must load it
+    /// and give the same scores. (Written by running this suite with VIGIL_WRITE_FIXTURE=1.)
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/aegmm-v1")
 
     struct FixtureScores: Codable {
@@ -129,7 +129,12 @@ struct PersistenceTests {
         }
         let expected = try JSONDecoder().decode(FixtureScores.self, from: Data(contentsOf: scoresFile))
         let loaded = try DetectorStore.load(from: Self.fixture.appendingPathComponent("detector"))
-        #expect(try loaded.score(Tensor(rows: expected.inputs)).instance == expected.scores)
+        // Later versions may round differently (a faster kernel), so the scores must agree
+        // to 1e-4 relative, not bit for bit; within one build a round trip is exact.
+        let scores = try loaded.score(Tensor(rows: expected.inputs)).instance
+        for (score, reference) in zip(scores, expected.scores) {
+            #expect(abs(score - reference) <= 1e-4 * max(1, abs(reference)))
+        }
         #expect(loaded.threshold?.rule == .percentile(95))
     }
 }
