@@ -58,13 +58,13 @@ struct Evaluate: ParsableCommand {
 enum ProtocolReport {
     static func run(detectors: [AlibiKDDProtocol.Detector], seeds: [UInt64], epochs: Int?, data: Dataset) throws -> [AlibiKDDProtocol.Result] {
         var results: [AlibiKDDProtocol.Result] = []
-        print("detector  seed  epochs  threshold       F1  precision  recall  ROC AUC   TP  FP  FN  s/epoch   rows/s scored")
+        say("detector  seed  epochs  threshold       F1  precision  recall  ROC AUC   TP  FP  FN  s/epoch   rows/s scored")
         for detector in detectors {
             var runs: [AlibiKDDProtocol.Result] = []
             for seed in seeds {
                 let result = try AlibiKDDProtocol.run(detector, data: data, seed: seed, epochs: epochs, progress: .epochLines)
                 runs.append(result)
-                print(String(
+                say(String(
                     format: "%@ %5d %7d %10.4f %8.4f %10.4f %7.4f %8.4f %4d %3d %3d %8.3f %12.0f",
                     detector.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0), Int(seed), result.epochs, result.threshold, result.f1, result.precision, result.recall,
                     result.rocAUC, result.confusion.truePositives, result.confusion.falsePositives, result.confusion.falseNegatives,
@@ -76,12 +76,17 @@ enum ProtocolReport {
                     let deviation = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
                     return String(format: "%.4f ± %.4f", mean, deviation)
                 }
-                print("\(detector.rawValue): F1 \(summary(runs.map(\.f1))) (min \(String(format: "%.4f", runs.map(\.f1).min()!))), ROC AUC \(summary(runs.map(\.rocAUC)))")
+                say("\(detector.rawValue): F1 \(summary(runs.map(\.f1))) (min \(String(format: "%.4f", runs.map(\.f1).min()!))), ROC AUC \(summary(runs.map(\.rocAUC)))")
             }
             results += runs
         }
         return results
     }
+}
+
+/// Writes a line to standard output at once (a pipe would otherwise hold it until exit).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// `vigil demo`: README's main job.
@@ -96,7 +101,7 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
-        print("data: \(path.path)")
+        say("data: \(path.path)")
         let data = try KDDCup.continuousView(path: path.path)
         _ = try ProtocolReport.run(detectors: AlibiKDDProtocol.Detector.allCases, seeds: [0], epochs: epochs, data: data)
     }
