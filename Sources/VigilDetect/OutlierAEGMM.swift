@@ -70,20 +70,11 @@ public final class OutlierAEGMM: OutlierDetector {
                 + GaussianMixture.energy(z, mixture).mean() * configuration.energyWeight
                 + GaussianMixture.covariancePenalty(mixture) * configuration.covarianceWeight
         }
-        mixture = try fitMixture(input, chunkSize: 16_384)
-        return history
-    }
-
-    /// The mixture over all rows, from γ-weighted sums accumulated chunk by chunk.
-    func fitMixture(_ input: Tensor, chunkSize: Int) throws -> GaussianMixture.Parameters {
-        var accumulator: GaussianMixtureAccumulator?
-        for start in stride(from: 0, to: input.shape[0], by: chunkSize) {
-            let chunk = input.slice(alongAxis: 0, start..<min(input.shape[0], start + chunkSize))
-            let (_, z, gamma) = GradientTape.withoutRecording { network.forward(Variable(chunk)) }
-            if accumulator == nil { accumulator = GaussianMixtureAccumulator(components: gamma.shape[1], dimension: z.shape[1]) }
-            accumulator!.add(z: z.value, gamma: gamma.value)
+        mixture = try fitMixture(over: input, jitter: configuration.jitter) { chunk in
+            let (_, z, gamma) = network.forward(Variable(chunk))
+            return (z.value, gamma.value)
         }
-        return try accumulator!.parameters(jitter: configuration.jitter)
+        return history
     }
 
     public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {
@@ -91,4 +82,20 @@ public final class OutlierAEGMM: OutlierDetector {
         let energy = GradientTape.withoutRecording { GaussianMixture.energy(network.forward(Variable(data)).z, mixture).value }
         return OutlierScores(instance: energy.scalars, feature: nil)
     }
+}
+
+/// The mixture over all rows of `input`, from γ-weighted sums accumulated chunk by chunk
+/// (`forward` maps a chunk to its latent vectors and memberships), so the whole training
+/// set never passes through the network at once.
+func fitMixture(
+    over input: Tensor, jitter: Float, chunkSize: Int = 16_384, _ forward: (Tensor) -> (z: Tensor, gamma: Tensor)
+) throws -> GaussianMixture.Parameters {
+    var accumulator: GaussianMixtureAccumulator?
+    for start in stride(from: 0, to: input.shape[0], by: chunkSize) {
+        let chunk = input.slice(alongAxis: 0, start..<min(input.shape[0], start + chunkSize))
+        let (z, gamma) = GradientTape.withoutRecording { forward(chunk) }
+        if accumulator == nil { accumulator = GaussianMixtureAccumulator(components: gamma.shape[1], dimension: z.shape[1]) }
+        accumulator!.add(z: z, gamma: gamma)
+    }
+    return try accumulator!.parameters(jitter: jitter)
 }

@@ -79,15 +79,11 @@ public final class OutlierVAEGMM: OutlierDetector {
                 + GaussianMixture.covariancePenalty(mixture) * configuration.covarianceWeight
                 + Loss.gaussianKL(mean: pass.mean, logVariance: pass.logVariance) * configuration.beta
         }
-        var accumulator: GaussianMixtureAccumulator?
         var mixtureNoise = SeededRandom(seed: options.seed &+ 0x6A11)
-        for start in stride(from: 0, to: input.shape[0], by: 16_384) {
-            let chunk = input.slice(alongAxis: 0, start..<min(input.shape[0], start + 16_384))
-            let pass = GradientTape.withoutRecording { network.forward(Variable(chunk), noise: &mixtureNoise) }
-            if accumulator == nil { accumulator = GaussianMixtureAccumulator(components: pass.gamma.shape[1], dimension: pass.z.shape[1]) }
-            accumulator!.add(z: pass.z.value, gamma: pass.gamma.value)
+        mixture = try fitMixture(over: input, jitter: configuration.jitter) { chunk in
+            let pass = network.forward(Variable(chunk), noise: &mixtureNoise)
+            return (pass.z.value, pass.gamma.value)
         }
-        mixture = try accumulator!.parameters(jitter: configuration.jitter)
         return history
     }
 
