@@ -1,3 +1,4 @@
+import Foundation
 import VigilData
 import VigilNN
 import VigilTensor
@@ -15,20 +16,47 @@ import VigilTensor
 public final class OutlierVAE: OutlierDetector {
     public static let kind = "OutlierVAE"
 
+    /// How instances are scored.
+    public enum ScoreType: String, Codable, Sendable, CaseIterable {
+        /// alibi's `mse`: squared reconstruction error.
+        case meanSquaredError = "mse"
+        /// alibi's declared `proba`: the negative log reconstruction probability.
+        case reconstructionProbability = "proba"
+    }
+
     /// Hyper-parameters, with alibi-detect's defaults.
     public struct Configuration: Codable, Sendable, Equatable {
+        public var scoreType = ScoreType.meanSquaredError
         public var samples = 10
         public var beta: Float = 1
         public var covariance = LikelihoodCovariance.similarity(0.05)
         /// The share of the highest feature scores averaged into the instance score (100 = all).
         public var outlierPercentage: Double = 100
         public var seed: UInt64 = 0
-        public init(samples: Int = 10, beta: Float = 1, covariance: LikelihoodCovariance = .similarity(0.05), outlierPercentage: Double = 100, seed: UInt64 = 0) {
+        public init(
+            scoreType: ScoreType = .meanSquaredError, samples: Int = 10, beta: Float = 1,
+            covariance: LikelihoodCovariance = .similarity(0.05), outlierPercentage: Double = 100, seed: UInt64 = 0
+        ) {
+            self.scoreType = scoreType
             self.samples = samples
             self.beta = beta
             self.covariance = covariance
             self.outlierPercentage = outlierPercentage
             self.seed = seed
+        }
+
+        enum CodingKeys: String, CodingKey { case scoreType, samples, beta, covariance, outlierPercentage, seed }
+
+        /// Decodes a saved configuration; `scoreType`, added after format version 1's first
+        /// detectors, defaults to `mse` when absent.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            scoreType = try container.decodeIfPresent(ScoreType.self, forKey: .scoreType) ?? .meanSquaredError
+            samples = try container.decode(Int.self, forKey: .samples)
+            beta = try container.decode(Float.self, forKey: .beta)
+            covariance = try container.decode(LikelihoodCovariance.self, forKey: .covariance)
+            outlierPercentage = try container.decode(Double.self, forKey: .outlierPercentage)
+            seed = try container.decode(UInt64.self, forKey: .seed)
         }
     }
 
@@ -51,6 +79,7 @@ public final class OutlierVAE: OutlierDetector {
 
     public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory {
         let input = try prepareTraining(data, options: options)
+        configuration.covariance = configuration.covariance.resolved(with: input)
         var noise = SeededRandom(seed: options.seed &+ 0x5EED)
         let trainer = Trainer(epochs: options.epochs, batchSize: options.batchSize, seed: options.seed, progress: options.progress)
         let (covariance, beta) = (configuration.covariance, configuration.beta)
@@ -67,11 +96,34 @@ public final class OutlierVAE: OutlierDetector {
         var noise = SeededRandom(seed: configuration.seed &+ 0x5C0E)
         let repeated = repeatRows(data, samples)
         let reconstruction = GradientTape.withoutRecording { network(Variable(repeated), noise: &noise).reconstruction.value }
-        let squared = (repeated - reconstruction).pow(2)
-        let featureScores = Tensor(shape: [rows, samples, features], scalars: squared.scalars).sum(alongAxis: 1) * (1 / Float(samples))
+        let difference = repeated - reconstruction
+        let perSample: Tensor
+        switch (configuration.scoreType, configuration.covariance) {
+        case (.meanSquaredError, _):
+            perSample = difference.pow(2)
+        case (.reconstructionProbability, .similarity(let sigma)):
+            perSample = difference.pow(2) * (1 / (2 * sigma * sigma)) + (Foundation.log(sigma) + halfLogTwoPi)
+        case (.reconstructionProbability, .diagonal(let variances)):
+            let inverse = Tensor(shape: [features], scalars: variances.map { 1 / (2 * $0) })
+            let constants = Tensor(shape: [features], scalars: variances.map { 0.5 * Foundation.log($0) + halfLogTwoPi })
+            perSample = difference.pow(2) * inverse + constants
+        case (.reconstructionProbability, .full(let matrix)):
+            // −log N(x; x̂, C) = ½‖L⁻¹(x − x̂)‖² + ½ log det C + (D/2) log 2π, per row, then / D.
+            let factor = try Tensor(shape: [features, features], scalars: matrix).cholesky()
+            let whitened = Tensor.matmul(difference, factor.solveLowerTriangular(Tensor.identity(features)), transposeB: true)
+            let logDeterminant = (0..<features).reduce(Float(0)) { $0 + 2 * Foundation.log(factor[$1, $1]) }
+            let perRow = whitened.pow(2).sum(alongAxis: 1) * 0.5 + (0.5 * logDeterminant + Float(features) * halfLogTwoPi)
+            let perInstance = Tensor(shape: [rows, samples], scalars: perRow.scalars).sum(alongAxis: 1) * (1 / Float(samples * features))
+            return OutlierScores(instance: perInstance.scalars, feature: nil)
+        case (.reconstructionProbability, .diagonalOfData), (.reconstructionProbability, .fullOfData):
+            throw DetectorError.invalidArgument(name: "likelihood covariance", expected: "a fitted detector", actual: "\(configuration.covariance)")
+        }
+        let featureScores = Tensor(shape: [rows, samples, features], scalars: perSample.scalars).sum(alongAxis: 1) * (1 / Float(samples))
         return OutlierScores(instance: instanceScores(featureScores, percentage: configuration.outlierPercentage), feature: featureScores)
     }
 }
+
+private let halfLogTwoPi = Float(0.5 * Foundation.log(2 * Double.pi))
 
 /// The mean of the top ⌈p/100 · d⌉ feature scores of each row (p = 100: the plain mean).
 func instanceScores(_ featureScores: Tensor, percentage: Double) -> [Float] {

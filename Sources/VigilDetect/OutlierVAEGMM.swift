@@ -66,6 +66,7 @@ public final class OutlierVAEGMM: OutlierDetector {
 
     public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory {
         let input = try prepareTraining(data, options: options)
+        configuration.covariance = configuration.covariance.resolved(with: input)
         var noise = SeededRandom(seed: options.seed &+ 0x5EED)
         let trainer = Trainer(epochs: options.epochs, batchSize: options.batchSize, seed: options.seed, progress: options.progress)
         let configuration = configuration

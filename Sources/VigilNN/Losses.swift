@@ -31,6 +31,37 @@ public enum LikelihoodCovariance: Codable, Sendable, Equatable {
     case diagonal([Float])
     /// A full covariance matrix, row-major `D × D` (`cov_full`).
     case full([Float])
+    /// The training data's per-feature variances, computed when a detector is fitted
+    /// (alibi's `cov_elbo=dict(cov_diag=None)`); resolved into ``diagonal(_:)``.
+    case diagonalOfData
+    /// The training data's covariance matrix, computed when a detector is fitted
+    /// (alibi's `cov_elbo=dict(cov_full=None)`); resolved into ``full(_:)``.
+    case fullOfData
+
+    /// This covariance with the data-dependent cases computed from `data` (`[rows, D]`).
+    public func resolved(with data: Tensor) -> LikelihoodCovariance {
+        switch self {
+        case .similarity, .diagonal, .full: return self
+        case .diagonalOfData, .fullOfData:
+            let (rows, d) = (data.shape[0], data.shape[1])
+            var mean = [Double](repeating: 0, count: d)
+            for row in 0..<rows { for j in 0..<d { mean[j] += Double(data.scalars[row * d + j]) } }
+            mean = mean.map { $0 / Double(rows) }
+            var covariance = [Double](repeating: 0, count: d * d)
+            for row in 0..<rows {
+                for i in 0..<d {
+                    let a = Double(data.scalars[row * d + i]) - mean[i]
+                    for j in 0..<d { covariance[i * d + j] += a * (Double(data.scalars[row * d + j]) - mean[j]) }
+                }
+            }
+            // tfp.stats.covariance divides by n; a tiny floor keeps constant features usable.
+            let matrix = covariance.map { Float($0 / Double(rows)) }
+            if self == .fullOfData {
+                return .full((0..<(d * d)).map { $0 % (d + 1) == 0 ? max(matrix[$0], 1e-6) : matrix[$0] })
+            }
+            return .diagonal((0..<d).map { max(matrix[$0 * d + $0], 1e-6) })
+        }
+    }
 }
 
 extension Loss {
@@ -66,6 +97,9 @@ extension Loss {
             for i in 0..<d { logDeterminant += 2 * Foundation.log(factor.scalars[i * d + i]) }
             let constant: Float = 0.5 * logDeterminant + Float(d) * halfLogTwoPi
             return (whitened * whitened).sum(alongAxis: 0).mean() * 0.5 + constant
+        case .diagonalOfData, .fullOfData:
+            throw ModelError.invalidArgument(
+                name: "likelihood covariance", value: "\(covariance)", requirement: "must be resolved from the training data first")
         }
     }
 

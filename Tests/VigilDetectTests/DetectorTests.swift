@@ -155,3 +155,56 @@ struct MixtureTests {
         zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
     }
 }
+
+@Suite("Reconstruction probability and likelihoods")
+struct ReconstructionProbabilityTests {
+    @Test func gaussianNegativeLogLikelihoodByHand() throws {
+        let x = Variable(Tensor(rows: [[1, 2]]))
+        let mean = Variable(Tensor(rows: [[0, 0]]))
+        // (1 + 4)/(2·0.25) + 2·(log 0.5 + ½ log 2π) = 10.4516
+        let sim = try Loss.gaussianNegativeLogLikelihood(x, mean, covariance: .similarity(0.5)).value.scalar
+        #expect(abs(sim - Float(10 + 2 * (log(0.5) + 0.5 * log(2 * Double.pi)))) < 1e-4)
+        // v = (1, 4): 1/2 + 4/8 + ½(log 1 + log 4) + log 2π = 3.5310
+        let expected = Float(1 + 0.5 * log(4.0) + log(2 * Double.pi))
+        let diagonal = try Loss.gaussianNegativeLogLikelihood(x, mean, covariance: .diagonal([1, 4])).value.scalar
+        let full = try Loss.gaussianNegativeLogLikelihood(x, mean, covariance: .full([1, 0, 0, 4])).value.scalar
+        #expect(abs(diagonal - expected) < 1e-4 && abs(full - expected) < 1e-4)
+        #expect(throws: ModelError.self) { try Loss.gaussianNegativeLogLikelihood(x, mean, covariance: .diagonalOfData) }
+        let data = Tensor(rows: [[1, 10], [3, 10], [5, 30]])
+        #expect(LikelihoodCovariance.diagonalOfData.resolved(with: data) == .diagonal([8.0 / 3, Float(800.0 / 9)]))
+    }
+
+    func fitted(_ scoreType: OutlierVAE.ScoreType, _ covariance: LikelihoodCovariance, data: (train: Tensor, test: Tensor, targets: [Int])) throws -> OutlierVAE {
+        var generator = SeededRandom(seed: 2)
+        let network = VariationalAutoencoder(
+            encoder: PlantedData.small([6, 16], [.relu], &generator), encodedWidth: 16, latentDimension: 2,
+            decoder: PlantedData.small([2, 16, 6], [.relu, .linear], &generator), generator: &generator)
+        let detector = try OutlierVAE(
+            network: network, featureCount: 6, configuration: .init(scoreType: scoreType, samples: 3, covariance: covariance))
+        _ = try detector.fit(data.train, options: FitOptions(epochs: 15, batchSize: 64, learningRate: 5e-3, seed: 1, progress: .silent))
+        return detector
+    }
+
+    @Test func probabilityScoresFindPlantedOutliers() throws {
+        let data = PlantedData.make(inliers: 800, outliers: 40, seed: 3)
+        // With a similarity covariance the reconstruction probability ranks exactly as the MSE.
+        let mse = try fitted(.meanSquaredError, .similarity(0.1), data: data)
+        let mseScores = try mse.score(data.test).instance
+        mse.configuration.scoreType = .reconstructionProbability
+        let probabilityScores = try mse.score(data.test).instance
+        let order = { (scores: [Float]) in scores.indices.sorted { scores[$0] < scores[$1] } }
+        #expect(order(mseScores) == order(probabilityScores))
+        // With the data's covariance the score weighs features by their spread.
+        for covariance in [LikelihoodCovariance.diagonalOfData, .fullOfData] {
+            let detector = try fitted(.reconstructionProbability, covariance, data: data)
+            switch detector.configuration.covariance {
+            case .diagonal(let v): #expect(v.count == 6)
+            case .full(let c): #expect(c.count == 36)
+            default: Issue.record("covariance not resolved: \(detector.configuration.covariance)")
+            }
+            let scores = try detector.score(data.test)
+            #expect(try ROCCurve(scores: scores.instance, targets: data.targets).area > 0.9)
+            #expect((scores.feature == nil) == (covariance == .fullOfData))
+        }
+    }
+}
