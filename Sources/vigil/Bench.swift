@@ -32,6 +32,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also time the data layer: parsing the KDD file and reading a large CSV.")
     var data = false
 
+    @Flag(help: "Also time scoring 400,000 rows with each KDD detector preset.")
+    var scoring = false
+
     @OptionGroup var location: DataCommand.Location
 
     @Option(name: .long, help: "Write the figures as JSON to this file.")
@@ -54,7 +57,7 @@ struct Bench: ParsableCommand {
             : threads
         var report = BenchReport(
             blasLibrary: GEMM.blasLibraryName ?? "none (portable kernel)",
-            cores: ProcessInfo.processInfo.activeProcessorCount, gemm: [], training: [])
+            cores: ProcessInfo.processInfo.activeProcessorCount, gemm: [], training: [], scoring: [])
         print("BLAS: \(report.blasLibrary); cores: \(report.cores)")
         for count in threadCounts {
             ComputeThreads.setThreadCount(count)
@@ -63,6 +66,12 @@ struct Bench: ParsableCommand {
                     let gflops = GEMMBenchmark.gigaflops(size: size, path: path)
                     report.gemm.append(.init(threads: count, path: path.rawValue, size: size, gigaflops: gflops))
                     print(String(format: "sgemm  %-8@ %2d thread(s)  %5d³  %8.1f GFLOP/s", path.rawValue, count, size, gflops))
+                }
+            }
+            if scoring {
+                for figure in try ScoringBenchmark.run(rows: 400_000) {
+                    report.scoring.append(figure)
+                    print(String(format: "score  %@ %d thread(s)  %10.0f rows/s", figure.detector.padding(toLength: 7, withPad: " ", startingAt: 0), count, figure.rowsPerSecond))
                 }
             }
             let peak = report.gemm.filter { $0.threads == count && $0.path == GEMM.defaultPath.rawValue }.map(\.gigaflops).max() ?? 0
@@ -108,4 +117,5 @@ struct BenchReport: Codable {
     var gemm: [GEMMFigure]
     var training: [TrainingBenchmark.Figure]
     var data: [DataBenchmark.Figure]?
+    var scoring: [ScoringBenchmark.Figure] = []
 }

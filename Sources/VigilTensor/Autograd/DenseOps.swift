@@ -35,10 +35,18 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
             switch self {
             case .linear, .softmax: break
             case .relu: for i in 0..<buffer.count where pointer[i] < 0 { pointer[i] = 0 }
-            case .tanh: FastMath.map(pointer, pointer, buffer.count, HyperbolicTangentFunction.self)
-            case .sigmoid: FastMath.map(pointer, pointer, buffer.count, SigmoidFunction.self)
+            case .tanh: Self.mapInPlace(pointer, buffer.count, HyperbolicTangentFunction.self)
+            case .sigmoid: Self.mapInPlace(pointer, buffer.count, SigmoidFunction.self)
             case .softplus: for i in 0..<buffer.count { pointer[i] = Tensor.softplus(pointer[i]) }
             }
+        }
+    }
+
+    /// Applies a vector function in place, split over threads for large buffers.
+    private static func mapInPlace<Function: VectorFunction>(_ pointer: UnsafeMutablePointer<Float>, _ count: Int, _ function: Function.Type) {
+        let shared = UncheckedSendable(pointer)
+        parallelChunks(count) { range in
+            FastMath.map(shared.value + range.lowerBound, shared.value + range.lowerBound, range.count, function)
         }
     }
 
