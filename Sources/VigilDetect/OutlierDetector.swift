@@ -21,14 +21,34 @@ public enum ThresholdRule: Codable, Sendable, Equatable {
     case contamination(Double)
 }
 
-/// A threshold value and the rule that produced it.
+/// Whether thresholds and flags apply to whole instances or to single features
+/// (alibi-detect's `outlier_type`).
+public enum OutlierType: String, Codable, Sendable, CaseIterable {
+    case instance
+    case feature
+}
+
+/// A threshold value, the rule that produced it and whether it applies to instance or
+/// feature scores.
 public struct Threshold: Codable, Sendable, Equatable {
     public var value: Float
     public var rule: ThresholdRule
+    public var outlierType: OutlierType
 
-    public init(value: Float, rule: ThresholdRule) {
+    public init(value: Float, rule: ThresholdRule, outlierType: OutlierType = .instance) {
         self.value = value
         self.rule = rule
+        self.outlierType = outlierType
+    }
+
+    enum CodingKeys: String, CodingKey { case value, rule, outlierType }
+
+    /// Decodes a saved threshold; `outlierType` defaults to `instance` when absent.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        value = try container.decode(Float.self, forKey: .value)
+        rule = try container.decode(ThresholdRule.self, forKey: .rule)
+        outlierType = try container.decodeIfPresent(OutlierType.self, forKey: .outlierType) ?? .instance
     }
 }
 
@@ -46,8 +66,11 @@ public struct Prediction: Sendable {
     public var meta: Meta
     public var instanceScores: [Float]
     public var featureScores: Tensor?
-    /// `score > threshold`, as 0/1.
+    /// Per instance, as 0/1: `instance score > threshold`, or, with a feature threshold,
+    /// whether any of its features is flagged.
     public var isOutlier: [Int]
+    /// With a feature threshold: `[n, features]`, 1 where `feature score > threshold`.
+    public var featureIsOutlier: Tensor?
 }
 
 /// Options of ``OutlierDetector/fit(_:options:)``.
@@ -156,10 +179,11 @@ extension OutlierDetector {
         return OutlierScores(instance: instance, feature: features.isEmpty ? nil : Tensor.concatenate(features, alongAxis: 0))
     }
 
-    /// Sets the threshold to the `percentile` of the batch's instance scores (NumPy's
-    /// linear interpolation), as alibi-detect's `infer_threshold(X, threshold_perc)`.
-    public func inferThreshold(_ batch: Tensor, percentile q: Double = 95) throws {
-        try setThreshold(batch, q, .percentile(q))
+    /// Sets the threshold to the `percentile` of the batch's instance scores — or, with
+    /// `outlierType: .feature`, of all its feature scores — with NumPy's linear
+    /// interpolation, as alibi-detect's `infer_threshold(X, outlier_type, threshold_perc)`.
+    public func inferThreshold(_ batch: Tensor, percentile q: Double = 95, outlierType: OutlierType = .instance) throws {
+        try setThreshold(batch, q, .percentile(q), outlierType)
     }
 
     /// Sets the threshold so that the given fraction of a batch known to be normal is flagged.
@@ -172,21 +196,39 @@ extension OutlierDetector {
         try setThreshold(batch, 100 * (1 - contamination), .contamination(contamination))
     }
 
-    private func setThreshold(_ batch: Tensor, _ q: Double, _ rule: ThresholdRule) throws {
+    private func setThreshold(_ batch: Tensor, _ q: Double, _ rule: ThresholdRule, _ outlierType: OutlierType = .instance) throws {
         guard (0...100).contains(q) else {
             throw DetectorError.invalidArgument(name: "threshold rule", expected: "a rate in [0, 1] or a percentile in [0, 100]", actual: "\(rule)")
         }
-        threshold = Threshold(value: percentile(try score(batch).instance, q), rule: rule)
+        let scores = try score(batch)
+        let values: [Float]
+        switch outlierType {
+        case .instance: values = scores.instance
+        case .feature:
+            guard let feature = scores.feature else {
+                throw DetectorError.invalidArgument(name: "outlier type", expected: "instance (\(Self.kind) has no feature scores)", actual: "feature")
+            }
+            values = feature.scalars
+        }
+        threshold = Threshold(value: percentile(values, q), rule: rule, outlierType: outlierType)
     }
 
     /// Scores a batch and flags `score > threshold`.
     public func predict(_ batch: Tensor, returnFeatureScores: Bool = true) throws -> Prediction {
         guard let threshold else { throw DetectorError.noThreshold(detector: Self.kind) }
         let scores = try score(batch)
+        var isOutlier = scores.instance.map { $0 > threshold.value ? 1 : 0 }
+        var featureIsOutlier: Tensor?
+        if threshold.outlierType == .feature, let feature = scores.feature {
+            let flags = feature.map { $0 > threshold.value ? 1 : 0 }
+            let width = flags.shape[1]
+            isOutlier = (0..<flags.shape[0]).map { row in flags.scalars[(row * width)..<((row + 1) * width)].contains(1) ? 1 : 0 }
+            featureIsOutlier = flags
+        }
         return Prediction(
             meta: .init(name: Self.kind, dataType: "tabular", threshold: threshold.value, version: Vigil.version),
             instanceScores: scores.instance, featureScores: returnFeatureScores ? scores.feature : nil,
-            isOutlier: scores.instance.map { $0 > threshold.value ? 1 : 0 })
+            isOutlier: isOutlier, featureIsOutlier: featureIsOutlier)
     }
 }
 

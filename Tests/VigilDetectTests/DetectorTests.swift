@@ -51,6 +51,19 @@ struct DetectorLearningTests {
         #expect(abs(scores.instance[0] - mean) < 1e-5 * max(1, mean))
         detector.configuration.outlierPercentage = 50
         #expect(try detector.score(data.test).instance[0] >= scores.instance[0] - 1e-6)
+        // Feature-level threshold: the 99th percentile of all feature scores; a row is an
+        // outlier when any of its features is.
+        try detector.inferThreshold(data.test, percentile: 99, outlierType: .feature)
+        let prediction = try detector.predict(data.test)
+        let threshold = detector.threshold!.value
+        #expect(threshold == VigilEval.percentile(try detector.score(data.test).feature!.scalars, 99))
+        let flags = prediction.featureIsOutlier!
+        #expect(flags.shape == [data.test.shape[0], 6])
+        #expect(flags.scalars.reduce(0, +) > 0)
+        for row in 0..<flags.shape[0] {
+            let any = (0..<6).contains { flags[row, $0] == 1 }
+            #expect(prediction.isOutlier[row] == (any ? 1 : 0))
+        }
     }
 
     @Test func outlierAEGMM() throws {
@@ -85,6 +98,7 @@ struct DetectorLearningTests {
         let detector = OutlierAEGMM.kddPreset(featureCount: 6, seed: 0)
         _ = try detector.fit(data.train, options: FitOptions(epochs: 2, batchSize: 128, seed: 0, progress: .silent))
         #expect(throws: DetectorError.noThreshold(detector: "OutlierAEGMM")) { try detector.predict(data.test) }
+        #expect(throws: DetectorError.self) { try detector.inferThreshold(data.test, outlierType: .feature) }
         try detector.inferThreshold(data.test, percentile: 90)
         let scores = try detector.score(data.test).instance
         #expect(detector.threshold == Threshold(value: VigilEval.percentile(scores, 90), rule: .percentile(90)))
