@@ -60,10 +60,8 @@ public final class OutlierAEGMM: OutlierDetector {
 
     public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory {
         let input = try prepareTraining(data, options: options)
-        let trainer = Trainer(epochs: options.epochs, batchSize: options.batchSize, seed: options.seed, progress: options.progress)
         let configuration = configuration
-        let history = try trainer.fit(network, optimizer: try Adam(learningRate: options.learningRate), inputs: input) { batch in
-            let x = Variable(batch.inputs)
+        let history = try train(network, on: input, options: options) { x in
             let (reconstruction, z, gamma) = network.forward(x)
             let mixture = try GaussianMixture.estimate(z: z, gamma: gamma, jitter: configuration.jitter)
             return Loss.meanSquaredError(reconstruction, x)

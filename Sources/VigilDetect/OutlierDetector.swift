@@ -164,6 +164,15 @@ extension OutlierDetector {
         return try standardizer?.transform(data) ?? data
     }
 
+    /// Trains `module` with Adam on mini-batches of `input`, shuffled from `options.seed`;
+    /// `loss` maps a batch (as a constant) to its single-element loss.
+    func train(_ module: some Module, on input: Tensor, options: FitOptions, loss: (Variable) throws -> Variable) throws -> TrainingHistory {
+        let trainer = Trainer(epochs: options.epochs, batchSize: options.batchSize, seed: options.seed, progress: options.progress)
+        return try trainer.fit(module, optimizer: try Adam(learningRate: options.learningRate), inputs: input) { batch in
+            try loss(Variable(batch.inputs))
+        }
+    }
+
     /// Instance (and feature) scores of raw data, in chunks of `chunkSize` rows so memory stays bounded.
     public func score(_ data: Tensor, chunkSize: Int = 16_384) throws -> OutlierScores {
         let input = try modelInput(data)

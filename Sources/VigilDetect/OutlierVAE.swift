@@ -81,10 +81,8 @@ public final class OutlierVAE: OutlierDetector {
         let input = try prepareTraining(data, options: options)
         configuration.covariance = configuration.covariance.resolved(with: input)
         var noise = SeededRandom(seed: options.seed &+ 0x5EED)
-        let trainer = Trainer(epochs: options.epochs, batchSize: options.batchSize, seed: options.seed, progress: options.progress)
         let (covariance, beta) = (configuration.covariance, configuration.beta)
-        return try trainer.fit(network, optimizer: try Adam(learningRate: options.learningRate), inputs: input) { batch in
-            let x = Variable(batch.inputs)
+        return try train(network, on: input, options: options) { x in
             let pass = network(x, noise: &noise)
             let reconstructionLoss = try Loss.gaussianNegativeLogLikelihood(x, pass.reconstruction, covariance: covariance)
             return reconstructionLoss + Loss.gaussianKL(mean: pass.mean, logVariance: pass.logVariance) * beta

@@ -68,10 +68,8 @@ public final class OutlierVAEGMM: OutlierDetector {
         let input = try prepareTraining(data, options: options)
         configuration.covariance = configuration.covariance.resolved(with: input)
         var noise = SeededRandom(seed: options.seed &+ 0x5EED)
-        let trainer = Trainer(epochs: options.epochs, batchSize: options.batchSize, seed: options.seed, progress: options.progress)
         let configuration = configuration
-        let history = try trainer.fit(network, optimizer: try Adam(learningRate: options.learningRate), inputs: input) { batch in
-            let x = Variable(batch.inputs)
+        let history = try train(network, on: input, options: options) { x in
             let pass = network.forward(x, noise: &noise)
             let mixture = try GaussianMixture.estimate(z: pass.z, gamma: pass.gamma, jitter: configuration.jitter)
             let elbo = try Loss.gaussianNegativeLogLikelihood(x, pass.reconstruction, covariance: configuration.covariance)
