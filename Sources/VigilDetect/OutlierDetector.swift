@@ -173,19 +173,25 @@ extension OutlierDetector {
         }
     }
 
-    /// Instance (and feature) scores of raw data, in chunks of `chunkSize` rows so memory stays bounded.
+    /// Instance (and feature) scores of raw data, in chunks of `chunkSize` rows so memory
+    /// stays bounded; chunks are scored side by side on ``ComputeThreads`` threads.
     public func score(_ data: Tensor, chunkSize: Int = 16_384) throws -> OutlierScores {
         let input = try modelInput(data)
         let rows = input.shape[0]
-        if rows <= chunkSize { return try scoreModelInput(input) }
-        var instance: [Float] = []
-        var features: [Tensor] = []
-        for start in stride(from: 0, to: rows, by: chunkSize) {
-            let part = try scoreModelInput(input.slice(alongAxis: 0, start..<min(rows, start + chunkSize)))
-            instance += part.instance
-            if let feature = part.feature { features.append(feature) }
+        if rows <= chunkSize { return try GradientTape.withoutRecording { try scoreModelInput(input) } }
+        let starts = Array(stride(from: 0, to: rows, by: chunkSize))
+        var results = [Result<OutlierScores, Error>?](repeating: nil, count: starts.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let slots = UnsafeSendableSlots(buffer.baseAddress!)
+            parallelForEach(starts.count) { index in
+                let chunk = input.slice(alongAxis: 0, starts[index]..<min(rows, starts[index] + chunkSize))
+                slots.pointer[index] = Result { try GradientTape.withoutRecording { try scoreModelInput(chunk) } }
+            }
         }
-        return OutlierScores(instance: instance, feature: features.isEmpty ? nil : Tensor.concatenate(features, alongAxis: 0))
+        let parts = try results.map { try $0!.get() }
+        let features = parts.compactMap(\.feature)
+        return OutlierScores(
+            instance: parts.flatMap(\.instance), feature: features.count == parts.count ? Tensor.concatenate(features, alongAxis: 0) : nil)
     }
 
     /// Sets the threshold to the `percentile` of the batch's instance scores — or, with
@@ -244,4 +250,10 @@ extension OutlierDetector {
 /// The library's version, written into predictions and saved detectors.
 public enum Vigil {
     public static let version = "0.1.0"
+}
+
+/// A pointer to per-item result slots handed to worker threads; each item writes only its own slot.
+struct UnsafeSendableSlots<Element>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Element>
+    init(_ pointer: UnsafeMutablePointer<Element>) { self.pointer = pointer }
 }

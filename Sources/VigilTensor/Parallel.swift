@@ -27,6 +27,15 @@ public enum ComputeThreads {
     }
 }
 
+/// Runs `body(i)` for every `i` in `0..<count` on up to ``ComputeThreads/count`` threads
+/// (the caller's included). Kernels called from `body` run serially on its thread, so
+/// independent pieces of work — the chunks of a large batch to score, say — run side by
+/// side without oversubscribing the cores. `body` must only write to places no other
+/// item touches.
+public func parallelForEach(_ count: Int, _ body: (Int) -> Void) {
+    WorkerPool.shared.run(count, threads: min(ComputeThreads.count, count), body)
+}
+
 /// Splits `0..<count` into contiguous chunks and runs `body` on each, in parallel when
 /// more than one thread is allowed and the work is large enough to pay for it.
 ///

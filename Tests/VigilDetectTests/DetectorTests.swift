@@ -112,6 +112,16 @@ struct DetectorLearningTests {
         #expect(detector.threshold?.rule == .contamination(0.2))
     }
 
+    @Test func chunkedScoringMatchesOneBatch() throws {
+        let detector = OutlierAEGMM.kddPreset(featureCount: 6, seed: 0)
+        _ = try detector.fit(data.train, options: FitOptions(epochs: 1, batchSize: 128, seed: 0, progress: .silent))
+        let whole = try detector.score(data.test).instance
+        // 210 rows in chunks of 16, scored side by side on the worker threads.
+        let chunked = try detector.score(data.test, chunkSize: 16).instance
+        #expect(try detector.score(data.test, chunkSize: 16).instance == chunked)
+        #expect(zip(whole, chunked).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($0)) })
+    }
+
     @Test func badInputIsATypedError() throws {
         let detector = OutlierAEGMM.kddPreset(featureCount: 6, seed: 0)
         #expect(throws: DetectorError.featureCount(detector: "OutlierAEGMM", expected: 6, actual: [3, 5])) {
