@@ -84,15 +84,22 @@ extension Variable {
             "affine: input \(input.shape), weight \(kernel.shape) and bias \(bias?.shape ?? []) do not fit")
         let (rows, inner, columns) = (input.shape[0], kernel.shape[0], kernel.shape[1])
         var output = Tensor(uninitializedShape: [rows, columns]) { out in
-            let target = out.baseAddress!
+            guard rows > 0, columns > 0, let target = out.baseAddress else { return }
             if let offset = bias?.value {
                 offset.withUnsafeBufferPointer { b in
-                    for row in 0..<rows { (target + row * columns).update(from: b.baseAddress!, count: columns) }
+                    // One row, then copies of doubling blocks: log₂(rows) copies instead of one per row.
+                    target.update(from: b.baseAddress!, count: columns)
+                    var filled = 1
+                    while filled < rows {
+                        let count = Swift.min(filled, rows - filled)
+                        (target + filled * columns).update(from: target, count: count * columns)
+                        filled += count
+                    }
                 }
             } else {
                 out.update(repeating: 0)
             }
-            guard rows > 0, inner > 0 else { return }
+            guard inner > 0 else { return }
             input.withUnsafeBufferPointer { a in
                 kernel.withUnsafeBufferPointer { w in
                     GEMM.multiply(
