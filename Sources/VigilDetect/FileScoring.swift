@@ -5,7 +5,8 @@ import VigilTensor
 /// Scores a CSV or NPY file with a detector and writes the scores to a file, streaming.
 public enum FileScoring {
     /// Scores every row of `input` (CSV with a header, streamed in batches of `batchSize`
-    /// rows, or a 2-D NPY) and writes `instance_score`, `is_outlier` and, with
+    /// rows, or a 2-D NPY) and writes `instance_score`, `is_outlier` (as
+    /// ``OutlierDetector/predict(_:returnFeatureScores:)`` flags it) and, with
     /// `featureScores`, one score per feature, as CSV or (for a `.json` path) a JSON array.
     /// `output` nil writes to standard output. The output file appears only when every row
     /// was scored: a bad row (wrong column count, non-number) throws an error naming its
@@ -13,7 +14,7 @@ public enum FileScoring {
     public static func run(
         detector: any OutlierDetector, input: String, output: String?, featureScores: Bool = false, batchSize: Int = 65_536
     ) throws {
-        guard let threshold = detector.threshold else { throw DetectorError.noThreshold(detector: type(of: detector).kind) }
+        guard detector.threshold != nil else { throw DetectorError.noThreshold(detector: type(of: detector).kind) }
         let json = output?.lowercased().hasSuffix(".json") ?? false
         let writer = try ScoreWriter(path: output, json: json)
         do {
@@ -24,15 +25,15 @@ public enum FileScoring {
                         file: input, expected: "\(detector.featureCount) feature columns (the detector's)",
                         actual: "\(batch.shape[1]) columns at line \(firstLine)")
                 }
-                let scores = try detector.score(batch)
+                let prediction = try detector.predict(batch, returnFeatureScores: featureScores)
                 if !header {
                     header = true
-                    let extra = featureScores && scores.feature != nil ? (0..<detector.featureCount).map { "feature_score_\($0)" } : []
+                    let extra = prediction.featureScores != nil ? (0..<detector.featureCount).map { "feature_score_\($0)" } : []
                     writer.begin(columns: ["instance_score", "is_outlier"] + extra)
                 }
                 for row in 0..<batch.shape[0] {
-                    var values = [Double(scores.instance[row]), scores.instance[row] > threshold.value ? 1 : 0]
-                    if featureScores, let feature = scores.feature {
+                    var values = [Double(prediction.instanceScores[row]), Double(prediction.isOutlier[row])]
+                    if let feature = prediction.featureScores {
                         values += (0..<detector.featureCount).map { Double(feature[row, $0]) }
                     }
                     writer.row(values)

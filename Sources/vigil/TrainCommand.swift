@@ -29,6 +29,8 @@ struct Train: ParsableCommand {
     @Option(help: "Adam's learning rate.") var learningRate: Float = 1e-3
     @Option(help: "Seed of the initialisation, the data draws and the shuffling.") var seed: UInt64 = 0
     @Option(help: "With a file: the percentile of the training scores used as threshold.") var thresholdPercentile: Double = 95
+    @Option(help: "VAE only: mse or proba (reconstruction probability).") var scoreType: OutlierVAE.ScoreType = .meanSquaredError
+    @Option(help: "Threshold on instance scores or on feature scores (reconstruction detectors).") var outlierType: OutlierType = .instance
 
     @Option(help: "The folder to save the detector to.")
     var out: String
@@ -38,6 +40,7 @@ struct Train: ParsableCommand {
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if scoreType != .meanSquaredError && detector != .vae { throw ValidationError("--score-type applies to --detector vae only") }
         if !(0...100).contains(thresholdPercentile) { throw ValidationError("--threshold-percentile must be in [0, 100], got \(thresholdPercentile)") }
     }
 
@@ -50,14 +53,17 @@ struct Train: ParsableCommand {
             let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
             let kdd = try KDDCup.continuousView(path: path.path)
             model = try AlibiKDDProtocol.makeDetector(detector, seed: seed)
+            (model as? OutlierVAE)?.configuration.scoreType = scoreType
             _ = try model.fit(try kdd.outlierBatch(samples: 400_000, outlierPercentage: 0, seed: seed).features, options: options)
-            try model.inferThreshold(try kdd.outlierBatch(samples: 1000, outlierPercentage: 5, seed: seed).features, percentile: 95)
+            try model.inferThreshold(
+                try kdd.outlierBatch(samples: 1000, outlierPercentage: 5, seed: seed).features, percentile: 95, outlierType: outlierType)
         } else {
             let table = try UserData.load(data, labelColumn: labelColumn)
             let normal = table.targets.map { targets in table.rows(targets.indices.filter { targets[$0] == 0 }) } ?? table
             model = try UserData.detector(detector, featureCount: table.features.shape[1], seed: seed)
+            (model as? OutlierVAE)?.configuration.scoreType = scoreType
             _ = try model.fit(normal.features, options: options)
-            try model.inferThreshold(normal.features, percentile: thresholdPercentile)
+            try model.inferThreshold(normal.features, percentile: thresholdPercentile, outlierType: outlierType)
         }
         try model.save(to: URL(fileURLWithPath: out))
         print("saved \(type(of: model).kind) to \(out) (threshold \(model.threshold!.value))")
@@ -87,3 +93,6 @@ enum UserData {
         }
     }
 }
+
+extension OutlierVAE.ScoreType: ExpressibleByArgument {}
+extension OutlierType: ExpressibleByArgument {}
