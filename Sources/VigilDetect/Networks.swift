@@ -39,17 +39,30 @@ public final class VariationalAutoencoder: Module {
     }
 }
 
-/// alibi-detect's `eucl_cosim_features`: for each row, `[−cos(x, x̂), e]` with
-/// `e = ‖x̂ − x‖ / (min(‖x̂‖, ‖x‖) + 1e-12)` clipped to `[0, 100]` (`[N, 2]`). The
-/// cosine's sign follows Keras's `cosine_similarity` loss, which returns `−cos`.
-public func reconstructionFeatures(_ x: Variable, _ reconstruction: Variable) -> Variable {
+/// Which reconstruction features join the code in a DAGMM's `z`.
+public enum ReconstructionFeatureStyle: String, Codable, Sendable, CaseIterable {
+    /// alibi-detect's `eucl_cosim_features`: `[−cos(x, x̂), e]` with
+    /// `e = ‖x̂ − x‖ / (min(‖x̂‖, ‖x‖) + 1e-12)` clipped to `[0, 100]`. The cosine's sign
+    /// follows Keras's `cosine_similarity` loss, which returns `−cos`.
+    case alibi
+    /// The DAGMM paper's: `[‖x − x̂‖ / ‖x‖, cos(x, x̂)]`.
+    case paper
+}
+
+/// The two reconstruction features of each row (`[N, 2]`) in the given style.
+public func reconstructionFeatures(_ x: Variable, _ reconstruction: Variable, style: ReconstructionFeatureStyle = .alibi) -> Variable {
     func norm(_ v: Variable) -> Variable { ((v * v).sum(alongAxis: 1, keepingDimensions: true) + 1e-12).sqrt() }
     let inputNorm = norm(x)
     let reconstructionNorm = norm(reconstruction)
     let cosine = (x * reconstruction).sum(alongAxis: 1, keepingDimensions: true) / (inputNorm * reconstructionNorm)
-    let smaller = (inputNorm + reconstructionNorm - (inputNorm - reconstructionNorm).abs()) * 0.5
-    let relative = (norm(reconstruction - x) / (smaller + 1e-12)).clamped(to: 0, 100)
-    return Variable.concatenate([-cosine, relative], alongAxis: 1)
+    switch style {
+    case .alibi:
+        let smaller = (inputNorm + reconstructionNorm - (inputNorm - reconstructionNorm).abs()) * 0.5
+        let relative = (norm(reconstruction - x) / (smaller + 1e-12)).clamped(to: 0, 100)
+        return Variable.concatenate([-cosine, relative], alongAxis: 1)
+    case .paper:
+        return Variable.concatenate([norm(x - reconstruction) / inputNorm, cosine], alongAxis: 1)
+    }
 }
 
 /// Repeats every row `times` times in place (`[a, b] → [a, a, b, b]`), as `np.repeat`.

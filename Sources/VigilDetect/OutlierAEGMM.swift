@@ -18,10 +18,26 @@ public final class OutlierAEGMM: OutlierDetector {
         public var covarianceWeight: Float = 0.005
         /// Added to the covariance diagonals before their Cholesky factorisation.
         public var jitter: Float = 1e-6
-        public init(energyWeight: Float = 0.1, covarianceWeight: Float = 0.005, jitter: Float = 1e-6) {
+        /// alibi-detect's reconstruction features or the DAGMM paper's.
+        public var features = ReconstructionFeatureStyle.alibi
+
+        public init(energyWeight: Float = 0.1, covarianceWeight: Float = 0.005, jitter: Float = 1e-6, features: ReconstructionFeatureStyle = .alibi) {
             self.energyWeight = energyWeight
             self.covarianceWeight = covarianceWeight
             self.jitter = jitter
+            self.features = features
+        }
+
+        enum CodingKeys: String, CodingKey { case energyWeight, covarianceWeight, jitter, features }
+
+        /// Decodes a saved configuration; `features`, added after the first version-1
+        /// detectors, defaults to `alibi` when absent.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            energyWeight = try container.decode(Float.self, forKey: .energyWeight)
+            covarianceWeight = try container.decode(Float.self, forKey: .covarianceWeight)
+            jitter = try container.decode(Float.self, forKey: .jitter)
+            features = try container.decodeIfPresent(ReconstructionFeatureStyle.self, forKey: .features) ?? .alibi
         }
     }
 
@@ -30,6 +46,9 @@ public final class OutlierAEGMM: OutlierDetector {
         public let encoder: Sequential
         public let decoder: Sequential
         public let density: Sequential
+        /// The style of the reconstruction features in `z`.
+        public var features = ReconstructionFeatureStyle.alibi
+
         public init(encoder: Sequential, decoder: Sequential, density: Sequential) {
             self.encoder = encoder
             self.decoder = decoder
@@ -39,13 +58,15 @@ public final class OutlierAEGMM: OutlierDetector {
         func forward(_ x: Variable) -> (reconstruction: Variable, z: Variable, gamma: Variable) {
             let code = encoder(x)
             let reconstruction = decoder(code)
-            let z = Variable.concatenate([code, reconstructionFeatures(x, reconstruction)], alongAxis: 1)
+            let z = Variable.concatenate([code, reconstructionFeatures(x, reconstruction, style: features)], alongAxis: 1)
             return (reconstruction, z, density(z))
         }
     }
 
     public let network: Network
-    public var configuration: Configuration
+    public var configuration: Configuration {
+        didSet { network.features = configuration.features }
+    }
     public let featureCount: Int
     public var standardizer: Standardizer?
     public var threshold: Threshold?
@@ -53,6 +74,7 @@ public final class OutlierAEGMM: OutlierDetector {
     public var mixture: GaussianMixture.Parameters?
 
     public init(network: Network, featureCount: Int, configuration: Configuration = Configuration()) {
+        network.features = configuration.features
         self.network = network
         self.featureCount = featureCount
         self.configuration = configuration

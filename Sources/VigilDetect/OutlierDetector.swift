@@ -82,12 +82,15 @@ public struct FitOptions: Sendable {
     public var seed: UInt64
     /// Fit a ``Standardizer`` on the training data and apply it to every batch the detector sees.
     public var standardize: Bool
+    /// Clip gradients to this global norm (none when `nil`).
+    public var gradientClipNorm: Float?
     public var progress: ProgressStyle
 
     public init(
         epochs: Int = 20, batchSize: Int = 64, learningRate: Float = 1e-3, seed: UInt64 = 0, standardize: Bool = true,
-        progress: ProgressStyle = .automatic
+        gradientClipNorm: Float? = nil, progress: ProgressStyle = .automatic
     ) {
+        self.gradientClipNorm = gradientClipNorm
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -168,7 +171,8 @@ extension OutlierDetector {
     /// `loss` maps a batch (as a constant) to its single-element loss.
     func train(_ module: some Module, on input: Tensor, options: FitOptions, loss: (Variable) throws -> Variable) throws -> TrainingHistory {
         let trainer = Trainer(epochs: options.epochs, batchSize: options.batchSize, seed: options.seed, progress: options.progress)
-        return try trainer.fit(module, optimizer: try Adam(learningRate: options.learningRate), inputs: input) { batch in
+        let adam = try Adam(learningRate: options.learningRate, globalClipNorm: options.gradientClipNorm)
+        return try trainer.fit(module, optimizer: adam, inputs: input) { batch in
             try loss(Variable(batch.inputs))
         }
     }

@@ -8,6 +8,7 @@ public indirect enum LayerSpec: Codable, Sendable, Equatable {
     case conv2DTranspose(kernel: [Int], strides: [Int], padding: ConvolutionGeometry.Padding, activation: Activation, useBias: Bool)
     case lstm(inputSize: Int, units: Int, returnSequences: Bool)
     case activation(Activation)
+    case dropout(rate: Float)
     case sequential(layers: [LayerSpec])
 
     /// The description of a layer built from Vigil's layer types.
@@ -26,6 +27,8 @@ public indirect enum LayerSpec: Codable, Sendable, Equatable {
             self = .lstm(inputSize: lstm.kernel.shape[0], units: lstm.units, returnSequences: lstm.returnSequences)
         case let activation as ActivationLayer:
             self = .activation(activation.activation)
+        case let dropout as Dropout:
+            self = .dropout(rate: dropout.rate)
         case let sequential as Sequential:
             var parts: [LayerSpec] = []
             for part in sequential.layers { parts.append(try LayerSpec(describing: part)) }
@@ -60,6 +63,9 @@ public indirect enum LayerSpec: Codable, Sendable, Equatable {
                 bias: Tensor(zeros: [4 * units]), returnSequences: returnSequences)
         case let .activation(activation):
             return ActivationLayer(activation)
+        case let .dropout(rate):
+            try ModelError.require((0..<1).contains(rate), "dropout rate", rate, "must be in [0, 1)")
+            return Dropout(rate: rate)
         case let .sequential(parts):
             var layers: [any Layer] = []
             for part in parts { layers.append(try part.build()) }

@@ -110,6 +110,8 @@ public struct Trainer {
         var history = TrainingHistory()
         var best: (value: Float, epoch: Int, weights: [Tensor])?
         let reporter = ProgressReporter(style: progress, epochs: epochs, batches: batchCount)
+        module.setTraining(true)
+        defer { module.setTraining(false) }
         for epoch in 1...epochs {
             let order = shuffle ? generator.permutation(rows) : Array(0..<rows)
             let clock = ContinuousClock.now

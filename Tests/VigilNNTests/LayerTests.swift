@@ -188,3 +188,24 @@ struct LossTests {
         #expect(checkGradients([x]) { Loss.binaryCrossEntropy(logits: $0[0], targets: Variable(y)) }.maxError < 5e-3)
     }
 }
+
+@Suite("Dropout")
+struct DropoutTests {
+    @Test func dropsAndScalesOnlyInTraining() {
+        let dropout = Dropout(rate: 0.5, seed: 3)
+        let x = Variable(Tensor(repeating: 2, shape: [100, 20]), requiresGradient: true)
+        #expect(dropout(x).value == x.value)  // inference: identity
+        let model = Sequential([Dense(kernel: Tensor.identity(20), bias: nil), dropout])
+        model.setTraining(true)
+        #expect(dropout.isTraining)
+        let y = dropout(x)
+        let kept = y.value.scalars.filter { $0 != 0 }
+        #expect(kept.allSatisfy { $0 == 4 })  // 2 / (1 − 0.5)
+        #expect(abs(Double(kept.count) / 2000 - 0.5) < 0.05)
+        // The gradient is the same mask: 1/(1 − rate) where kept, 0 where dropped.
+        y.sum().backward()
+        #expect(x.gradient!.scalars == y.value.scalars.map { $0 == 0 ? 0 : 2 })
+        model.setTraining(false)
+        #expect(!dropout.isTraining)
+    }
+}
