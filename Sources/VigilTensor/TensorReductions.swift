@@ -31,9 +31,19 @@ extension Tensor {
                 for o in 0..<outer {
                     let target = out.baseAddress! + o * inner
                     if inner == 1 {
-                        var total: Float = 0
+                        // Eight running sums, so the loop vectorises.
                         let row = x.baseAddress! + o * extent
-                        for e in 0..<extent { total += row[e] }
+                        var partial = SIMD8<Float>()
+                        var e = 0
+                        while e + 8 <= extent {
+                            partial += UnsafeRawPointer(row + e).loadUnaligned(as: SIMD8<Float>.self)
+                            e += 8
+                        }
+                        var total = partial.sum()
+                        while e < extent {
+                            total += row[e]
+                            e += 1
+                        }
                         target[0] = total
                     } else {
                         for e in 0..<extent {

@@ -18,6 +18,17 @@ struct TensorKernelTests {
         #expect((Tensor(2) / matrix).scalars == expected)
     }
 
+    @Test func broadcastRepeatsAlongUnitAxes() {
+        #expect(Tensor(shape: [2, 1], scalars: [1, 2]).broadcast(to: [2, 3]).scalars == [1, 1, 1, 2, 2, 2])
+        #expect(Tensor(shape: [3], scalars: [1, 2, 3]).broadcast(to: [2, 3]).scalars == [1, 2, 3, 1, 2, 3])
+        #expect(Tensor(5).broadcast(to: [2, 2]).scalars == [5, 5, 5, 5])
+        let cube = Tensor(shape: [2, 1, 2], scalars: [1, 2, 3, 4]).broadcast(to: [2, 3, 2])
+        #expect(cube.scalars == [1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4])
+        // Row sums of a long row take the vectorised path and its tail.
+        let long = Tensor(shape: [2, 19], scalars: (0..<38).map(Float.init))
+        #expect(long.sum(alongAxis: 1).scalars == [171, 532])
+    }
+
     @Test func unbroadcastIsTheAdjointOfBroadcast() {
         let g = Tensor(rows: [[1, 2, 3], [4, 5, 6]])
         #expect(g.unbroadcast(to: [3]).scalars == [5, 7, 9])

@@ -85,8 +85,37 @@ extension Tensor {
     /// This tensor repeated along its extent-1 (and missing leading) axes to `target`.
     public func broadcast(to target: [Int]) -> Tensor {
         if shape == target { return self }
-        let result = Tensor.zip(self, Tensor(zeros: target), operation: "broadcast") { value, _ in value }
-        precondition(result.shape == target, "broadcast: shape \(shape) does not broadcast to \(target)")
-        return result
+        precondition(
+            Tensor.broadcastShape(shape, target, operation: "broadcast") == target,
+            "broadcast: shape \(shape) does not broadcast to \(target)")
+        let strides = Tensor.broadcastStrides(shape, to: target)
+        let rank = target.count
+        return Tensor(uninitializedShape: target) { out in
+            guard out.count > 0 else { return }
+            withUnsafeBufferPointer { x in
+                let inner = target[rank - 1]
+                let innerStride = strides[rank - 1]
+                var index = Array(repeating: 0, count: rank)
+                var offset = 0
+                var position = 0
+                while position < out.count {
+                    if innerStride == 0 {
+                        (out.baseAddress! + position).update(repeating: x[offset], count: inner)
+                    } else {
+                        (out.baseAddress! + position).update(from: x.baseAddress! + offset, count: inner)
+                    }
+                    position += inner
+                    var axis = rank - 2
+                    while axis >= 0 {
+                        index[axis] += 1
+                        offset += strides[axis]
+                        if index[axis] < target[axis] { break }
+                        offset -= strides[axis] * target[axis]
+                        index[axis] = 0
+                        axis -= 1
+                    }
+                }
+            }
+        }
     }
 }
