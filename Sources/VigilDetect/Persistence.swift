@@ -44,6 +44,7 @@ public struct SavedDetectorConfiguration: Codable, Sendable {
     public var vae: OutlierVAE.Configuration?
     public var aegmm: OutlierAEGMM.Configuration?
     public var vaegmm: OutlierVAEGMM.Configuration?
+    public var pca: PCADetector.Configuration?
     public var standardizer: Standardizer?
     public var threshold: Threshold?
 }
@@ -85,7 +86,7 @@ public enum DetectorStore {
             if let version = header["formatVersion"] as? Int, version > SavedDetectorConfiguration.currentFormatVersion {
                 throw PersistenceError.newerFormat(file: configFile, version: version, supported: SavedDetectorConfiguration.currentFormatVersion)
             }
-            if let kind = header["kind"] as? String, ![OutlierVAE.kind, OutlierAEGMM.kind, OutlierVAEGMM.kind].contains(kind) {
+            if let kind = header["kind"] as? String, ![OutlierVAE.kind, OutlierAEGMM.kind, OutlierVAEGMM.kind, PCADetector.kind].contains(kind) {
                 throw PersistenceError.unknownKind(file: configFile, kind: kind)
             }
         }

@@ -86,6 +86,16 @@ extension OutlierVAEGMM: PersistableDetector {
     }
 }
 
+extension PCADetector: PersistableDetector {
+    func savedState() throws -> (configuration: SavedDetectorConfiguration, tensors: [(name: String, tensor: Tensor)]) {
+        guard let mean, let components else { throw PersistenceError.cannotWrite(file: Self.kind, reason: "the detector is not fitted") }
+        let configuration = SavedDetectorConfiguration(
+            kind: Self.kind, featureCount: featureCount, networks: [:], pca: self.configuration,
+            standardizer: standardizer, threshold: threshold)
+        return (configuration, [("pca.mean", mean), ("pca.components", components)])
+    }
+}
+
 /// Rebuilds detectors from their saved configuration and tensors.
 enum SavedDetectorBuilder {
     static func part<T>(_ networks: [String: LayerSpec], _ name: String, _ file: String) throws -> T {
@@ -129,6 +139,15 @@ enum SavedDetectorBuilder {
             let (components, dimension) = try mixtureShape(network.density, configFile)
             detector.mixture = try .load(&loader, prefix: "mixture", components: components, dimension: dimension, jitter: settings.jitter)
             return detector
+        case PCADetector.kind:
+            guard let settings = configuration.pca else { throw PersistenceError.malformed(file: configFile, problem: "missing \"pca\" settings") }
+            let d = configuration.featureCount
+            let mean = try loader.take("pca.mean", shape: [d])
+            guard let stored = loader.tensors["pca.components"], stored.rank == 2, (1...d).contains(stored.shape[0]) else {
+                throw PersistenceError.malformed(file: loader.file, problem: "tensor \"pca.components\" must be [k ≤ \(d), \(d)]")
+            }
+            let components = try loader.take("pca.components", shape: [stored.shape[0], d])
+            return PCADetector(featureCount: d, configuration: settings, mean: mean, components: components)
         default:
             throw PersistenceError.unknownKind(file: configFile, kind: configuration.kind)
         }

@@ -22,6 +22,9 @@ public struct TrainingHistory: Codable, Sendable, Equatable {
     public var epochSeconds: [Double] = []
     /// The epoch at which early stopping ended training, if it did.
     public var stoppedAtEpoch: Int?
+
+    /// An empty history (a model fitted without a training loop).
+    public init() {}
 }
 
 /// Stop training when the monitored loss has not improved by more than `minimumDelta`

@@ -267,3 +267,50 @@ struct DAGMMProtocolTests {
         #expect(again.f1 == result.f1 && again.untrainedF1 == result.untrainedF1)
     }
 }
+
+@Suite("PCA detector")
+struct PCADetectorTests {
+    // numpy: Xc = X − X.mean(0); u, s, vt = np.linalg.svd(Xc); eigenvalues s²/(n − 1)
+    //   [1.4287423647689868, 0.0650482804103273, 0.03085221196354277]
+    //   |vt| = [[0.679997, 0.699196, 0.220745], [0.571304, 0.693964, 0.438207], [0.459582, 0.171867, 0.871347]]
+    //   one component: ((Xc − Xc·vt[:1]ᵀ·vt[:1])²).mean(1)[:3] = [0.012381024, 0.001770758, 0.061039185]
+    let x = Tensor(rows: [
+        [2.5, 2.4, 0.5], [0.5, 0.7, 1.0], [2.2, 2.9, 0.2], [1.9, 2.2, 0.9],
+        [3.1, 3.0, 0.1], [2.3, 2.7, 0.6], [2.0, 1.6, 0.4], [1.0, 1.1, 0.8],
+    ])
+
+    @Test func matchesAnIndependentSVD() throws {
+        let pca = try PCADetector(featureCount: 3, configuration: .init(components: .count(1)))
+        _ = try pca.fit(x, options: FitOptions(standardize: false))
+        let expected = [1.4287423647689868, 0.0650482804103273, 0.03085221196354277]
+        for (value, reference) in zip(pca.eigenvalues, expected) { #expect(abs(value - reference) < 1e-6) }  // inputs are Float32
+        let component = pca.components!.scalars.map(abs)
+        for (value, reference) in zip(component, [0.679997, 0.699196, 0.220745]) { #expect(abs(Double(value) - reference) < 1e-5) }
+        let scores = try pca.score(x).instance
+        for (value, reference) in zip(scores.prefix(3), [0.012381024, 0.001770758, 0.061039185]) {
+            #expect(abs(Double(value) - reference) < 1e-6)
+        }
+        // Components by explained variance: 1.4287 / 1.5246 = 93.7% ≥ 90% → one component; 95% → two.
+        let byShare = try PCADetector(featureCount: 3, configuration: .init(components: .explainedVariance(0.9)))
+        _ = try byShare.fit(x, options: FitOptions(standardize: false))
+        #expect(byShare.components!.shape == [1, 3])
+        let more = try PCADetector(featureCount: 3, configuration: .init(components: .explainedVariance(0.95)))
+        _ = try more.fit(x, options: FitOptions(standardize: false))
+        #expect(more.components!.shape == [2, 3])
+        #expect(throws: DetectorError.self) { try PCADetector(featureCount: 3, configuration: .init(components: .count(4))) }
+    }
+
+    @Test func findsPlantedOutliers() throws {
+        let data = PlantedData.make(inliers: 800, outliers: 40, seed: 3)
+        let pca = try PCADetector(featureCount: 6)
+        _ = try pca.fit(data.train, options: FitOptions(standardize: false))
+        #expect(try ROCCurve(scores: pca.score(data.test).instance, targets: data.targets).area > 0.95)
+        // Save → load → identical scores.
+        try pca.inferThreshold(data.test, percentile: 90)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-pca-\(UUID().uuidString)")
+        try pca.save(to: folder)
+        let loaded = try DetectorStore.load(from: folder)
+        #expect(try loaded.score(data.test).instance == pca.score(data.test).instance)
+        #expect(loaded.threshold == pca.threshold)
+    }
+}
