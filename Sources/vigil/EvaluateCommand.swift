@@ -15,6 +15,7 @@ struct Evaluate: ParsableCommand {
         case alibiKDD = "alibi-kdd"
         case dagmmKDD = "dagmm-kdd"
         case dagmmKDDRev = "dagmm-kdd-rev"
+        case deepadKDD = "deepad-kdd"
     }
 
     @Option(help: "The protocol: \(ProtocolName.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -52,6 +53,15 @@ struct Evaluate: ParsableCommand {
         case .alibiKDD:
             let data = try KDDCup.continuousView(path: path.path)
             output = try encoder.encode(try ProtocolReport.run(detectors: detector, seeds: seedList, epochs: epochs, data: data))
+        case .deepadKDD:
+            let training = try KDDCup.continuousView(path: path.path)
+            guard let splitDirectory = location.store.dataDirectories.map({ $0.appendingPathComponent("deepad-kdd-8020") })
+                .first(where: { FileManager.default.fileExists(atPath: $0.path) })
+            else {
+                throw ValidationError("deepad-kdd needs its published split: a folder deepad-kdd-8020 inside --data-dir or VIGIL_DATA_DIR")
+            }
+            let split = try KDDCup.deepadView(training: training, splitDirectory: splitDirectory.path, seed: seedList[0])
+            output = try encoder.encode(try ProtocolReport.runDeepad(split: split))
         case .dagmmKDD, .dagmmKDDRev:
             let data = try KDDCup.oneHotView(path: path.path)
             let variant: DAGMMProtocol.Variant = `protocol` == .dagmmKDD ? .kdd : .kddRev
@@ -103,6 +113,17 @@ enum ProtocolReport {
             say("\(variant.rawValue): F1 \(summary(results.map(\.f1))) (min \(String(format: "%.4f", results.map(\.f1).min()!))), untrained F1 \(summary(results.map(\.untrainedF1)))")
         }
         return results
+    }
+
+    static func runDeepad(split: KDDCup.DeepadSplit) throws -> [DeepadProtocol.Result] {
+        say("model            ROC AUC  accuracy  precision  recall      F1      F2")
+        return try DeepadProtocol.Model.allCases.map { model in
+            let result = try DeepadProtocol.run(model, split: split)
+            say(String(
+                format: "%@ %8.3f %9.3f %10.3f %7.3f %7.3f %7.3f", model.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0),
+                result.rocAUC, result.accuracy, result.precision, result.recall, result.f1, result.f2))
+            return result
+        }
     }
 
     /// `mean ± sample standard deviation`.
