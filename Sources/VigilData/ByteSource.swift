@@ -29,9 +29,6 @@ final class ByteSource {
 
     deinit { try? handle.close() }
 
-    /// Whether the file is gzip-compressed.
-    var isCompressed: Bool { inflater != nil }
-
     /// Fills `buffer` with the next bytes of (decompressed) content; returns 0 at the end.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard !finished else { return 0 }

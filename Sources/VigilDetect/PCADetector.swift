@@ -7,7 +7,7 @@ import VigilTensor
 /// the mean squared error of its reconstruction from the top principal components of the
 /// training data; the feature scores are the squared errors.
 ///
-/// Fitting centres the data, forms the covariance in `Double` and diagonalises it with
+/// Fitting centres the data, forms the sample covariance in `Double` and diagonalises it with
 /// cyclic Jacobi rotations (exact for the small feature counts of tabular data), then keeps
 /// the leading components — a fixed number, or as many as explain a share of the variance.
 public final class PCADetector: OutlierDetector {
@@ -60,18 +60,8 @@ public final class PCADetector: OutlierDetector {
     /// Fits the components; `options` are used only for `standardize` (there is no training loop).
     public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory {
         let input = try prepareTraining(data, options: options)
-        let (rows, d) = (input.shape[0], featureCount)
-        var means = [Double](repeating: 0, count: d)
-        for row in 0..<rows { for j in 0..<d { means[j] += Double(input.scalars[row * d + j]) } }
-        means = means.map { $0 / Double(rows) }
-        var covariance = [Double](repeating: 0, count: d * d)
-        for row in 0..<rows {
-            for i in 0..<d {
-                let a = Double(input.scalars[row * d + i]) - means[i]
-                for j in i..<d { covariance[i * d + j] += a * (Double(input.scalars[row * d + j]) - means[j]) }
-            }
-        }
-        for i in 0..<d { for j in i..<d { covariance[i * d + j] /= Double(max(rows - 1, 1)); covariance[j * d + i] = covariance[i * d + j] } }
+        let d = featureCount
+        let (means, covariance) = input.columnCovariance(delta: input.shape[0] > 1 ? 1 : 0)
         let (values, vectors) = SymmetricEigen.decompose(covariance, dimension: d)
         eigenvalues = values
         let keep: Int

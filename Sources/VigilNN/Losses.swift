@@ -43,19 +43,9 @@ public enum LikelihoodCovariance: Codable, Sendable, Equatable {
         switch self {
         case .similarity, .diagonal, .full: return self
         case .diagonalOfData, .fullOfData:
-            let (rows, d) = (data.shape[0], data.shape[1])
-            var mean = [Double](repeating: 0, count: d)
-            for row in 0..<rows { for j in 0..<d { mean[j] += Double(data.scalars[row * d + j]) } }
-            mean = mean.map { $0 / Double(rows) }
-            var covariance = [Double](repeating: 0, count: d * d)
-            for row in 0..<rows {
-                for i in 0..<d {
-                    let a = Double(data.scalars[row * d + i]) - mean[i]
-                    for j in 0..<d { covariance[i * d + j] += a * (Double(data.scalars[row * d + j]) - mean[j]) }
-                }
-            }
+            let d = data.shape[1]
             // tfp.stats.covariance divides by n; a tiny floor keeps constant features usable.
-            let matrix = covariance.map { Float($0 / Double(rows)) }
+            let matrix = data.columnCovariance().covariance.map { Float($0) }
             if self == .fullOfData {
                 return .full((0..<(d * d)).map { $0 % (d + 1) == 0 ? max(matrix[$0], 1e-6) : matrix[$0] })
             }

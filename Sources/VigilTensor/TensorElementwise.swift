@@ -128,9 +128,6 @@ extension Tensor {
     public static func * (a: Float, b: Tensor) -> Tensor { b.map { a * $0 } }
     public static func - (a: Float, b: Tensor) -> Tensor { b.map { a - $0 } }
 
-    /// Element-wise maximum with broadcasting.
-    public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { zip(a, b, operation: "maximum") { Swift.max($0, $1) } }
-
     /// Adds `other` (of the same shape) into this tensor in place, scaled by `scale`.
     public mutating func add(_ other: Tensor, scaledBy scale: Float = 1) {
         precondition(shape == other.shape, "add(_:scaledBy:): shapes \(shape) and \(other.shape) differ")

@@ -177,3 +177,16 @@ struct RandomTests {
         #expect(counts.allSatisfy { abs($0 - 20_000) < 600 })
     }
 }
+
+@Suite("Column statistics")
+struct ColumnStatisticsTests {
+    @Test func covarianceByHand() {
+        // Columns (1, 3, 5) and (10, 10, 40): means 3 and 20; Σ(a−3)² = 8, Σ(a−3)(b−20) = (−2)(−10) + 0 + 2·20 = 60,
+        // Σ(b−20)² = 600.
+        let x = Tensor(rows: [[1, 10], [3, 10], [5, 40]])
+        let population = x.columnCovariance()
+        #expect(population.mean == [3, 20])
+        #expect(population.covariance.map { ($0 * 3).rounded() } == [8, 60, 60, 600])
+        #expect(x.columnCovariance(delta: 1).covariance.map { ($0 * 2).rounded() } == [8, 60, 60, 600])
+    }
+}
