@@ -45,6 +45,9 @@ public struct SavedDetectorConfiguration: Codable, Sendable {
     public var aegmm: OutlierAEGMM.Configuration?
     public var vaegmm: OutlierVAEGMM.Configuration?
     public var pca: PCADetector.Configuration?
+    public var ae: OutlierAE.Configuration?
+    public var bigan: BiGANDetector.Configuration?
+    public var ocsvm: OneClassSVM.Configuration?
     public var standardizer: Standardizer?
     public var threshold: Threshold?
 }
@@ -86,7 +89,7 @@ public enum DetectorStore {
             if let version = header["formatVersion"] as? Int, version > SavedDetectorConfiguration.currentFormatVersion {
                 throw PersistenceError.newerFormat(file: configFile, version: version, supported: SavedDetectorConfiguration.currentFormatVersion)
             }
-            if let kind = header["kind"] as? String, ![OutlierVAE.kind, OutlierAEGMM.kind, OutlierVAEGMM.kind, PCADetector.kind].contains(kind) {
+            if let kind = header["kind"] as? String, !SavedDetectorBuilder.kinds.contains(kind) {
                 throw PersistenceError.unknownKind(file: configFile, kind: kind)
             }
         }

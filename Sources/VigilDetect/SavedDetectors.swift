@@ -96,8 +96,57 @@ extension PCADetector: PersistableDetector {
     }
 }
 
+extension OutlierAE: PersistableDetector {
+    func savedState() throws -> (configuration: SavedDetectorConfiguration, tensors: [(name: String, tensor: Tensor)]) {
+        let networks = ["encoder": try LayerSpec(describing: network.encoder), "decoder": try LayerSpec(describing: network.decoder)]
+        let configuration = SavedDetectorConfiguration(
+            kind: Self.kind, featureCount: featureCount, networks: networks, ae: self.configuration, standardizer: standardizer, threshold: threshold)
+        return (configuration, network.savedTensors(prefix: "network"))
+    }
+}
+
+extension BiGANDetector: PersistableDetector {
+    func savedState() throws -> (configuration: SavedDetectorConfiguration, tensors: [(name: String, tensor: Tensor)]) {
+        let networks = [
+            "encoder": try LayerSpec(describing: network.encoder), "generator": try LayerSpec(describing: network.generator),
+            "discriminatorFeatures": try LayerSpec(describing: network.discriminatorFeatures),
+            "discriminatorOutput": try LayerSpec(describing: network.discriminatorOutput),
+        ]
+        let configuration = SavedDetectorConfiguration(
+            kind: Self.kind, featureCount: featureCount, networks: networks, bigan: self.configuration, standardizer: standardizer, threshold: threshold)
+        return (configuration, network.savedTensors(prefix: "network"))
+    }
+}
+
+extension Seq2SeqDetector: PersistableDetector {
+    func savedState() throws -> (configuration: SavedDetectorConfiguration, tensors: [(name: String, tensor: Tensor)]) {
+        let networks = [
+            "forwardEncoder": try LayerSpec(describing: network.forwardEncoder), "backwardEncoder": try LayerSpec(describing: network.backwardEncoder),
+            "decoder": try LayerSpec(describing: network.decoder), "output": try LayerSpec(describing: network.output),
+        ]
+        let configuration = SavedDetectorConfiguration(
+            kind: Self.kind, featureCount: featureCount, networks: networks, standardizer: standardizer, threshold: threshold)
+        return (configuration, network.savedTensors(prefix: "network"))
+    }
+}
+
+extension OneClassSVM: PersistableDetector {
+    func savedState() throws -> (configuration: SavedDetectorConfiguration, tensors: [(name: String, tensor: Tensor)]) {
+        guard let supportVectors, let coefficients else { throw PersistenceError.cannotWrite(file: Self.kind, reason: "the detector is not fitted") }
+        let configuration = SavedDetectorConfiguration(
+            kind: Self.kind, featureCount: featureCount, networks: [:], ocsvm: self.configuration, standardizer: standardizer, threshold: threshold)
+        return (configuration, [("ocsvm.supportVectors", supportVectors), ("ocsvm.coefficients", coefficients), ("ocsvm.rho", Tensor(shape: [1], scalars: [rho]))])
+    }
+}
+
 /// Rebuilds detectors from their saved configuration and tensors.
 enum SavedDetectorBuilder {
+    /// Every kind a saved folder may name.
+    static let kinds = [
+        OutlierVAE.kind, OutlierAEGMM.kind, OutlierVAEGMM.kind, PCADetector.kind, OutlierAE.kind, BiGANDetector.kind, Seq2SeqDetector.kind,
+        OneClassSVM.kind,
+    ]
+
     static func part<T>(_ networks: [String: LayerSpec], _ name: String, _ file: String) throws -> T {
         guard let spec = networks[name] else { throw PersistenceError.malformed(file: file, problem: "no architecture for network \"\(name)\"") }
         let layer: any Layer
@@ -148,6 +197,40 @@ enum SavedDetectorBuilder {
             }
             let components = try loader.take("pca.components", shape: [stored.shape[0], d])
             return PCADetector(featureCount: d, configuration: settings, mean: mean, components: components)
+        case OutlierAE.kind:
+            guard let settings = configuration.ae else { throw PersistenceError.malformed(file: configFile, problem: "missing \"ae\" settings") }
+            let network = OutlierAE.Network(encoder: try part(networks, "encoder", configFile), decoder: try part(networks, "decoder", configFile))
+            try loader.fill(network, prefix: "network")
+            return try OutlierAE(network: network, featureCount: configuration.featureCount, configuration: settings)
+        case BiGANDetector.kind:
+            guard let settings = configuration.bigan else { throw PersistenceError.malformed(file: configFile, problem: "missing \"bigan\" settings") }
+            let network = BiGANDetector.Network(
+                encoder: try part(networks, "encoder", configFile), generator: try part(networks, "generator", configFile),
+                discriminatorFeatures: try part(networks, "discriminatorFeatures", configFile),
+                discriminatorOutput: try part(networks, "discriminatorOutput", configFile))
+            try loader.fill(network, prefix: "network")
+            return try BiGANDetector(network: network, featureCount: configuration.featureCount, configuration: settings)
+        case Seq2SeqDetector.kind:
+            let network = Seq2SeqDetector.Network(
+                forwardEncoder: try part(networks, "forwardEncoder", configFile), backwardEncoder: try part(networks, "backwardEncoder", configFile),
+                decoder: try part(networks, "decoder", configFile), output: try part(networks, "output", configFile))
+            try loader.fill(network, prefix: "network")
+            do {
+                return try Seq2SeqDetector(network: network, featureCount: configuration.featureCount)
+            } catch {
+                throw PersistenceError.malformed(file: configFile, problem: "\(error)")
+            }
+        case OneClassSVM.kind:
+            guard let settings = configuration.ocsvm else { throw PersistenceError.malformed(file: configFile, problem: "missing \"ocsvm\" settings") }
+            let d = configuration.featureCount
+            guard let stored = loader.tensors["ocsvm.coefficients"], stored.rank == 1, stored.count > 0 else {
+                throw PersistenceError.malformed(file: loader.file, problem: "tensor \"ocsvm.coefficients\" must be [m ≥ 1]")
+            }
+            let m = stored.shape[0]
+            let supportVectors = try loader.take("ocsvm.supportVectors", shape: [m, d])
+            let coefficients = try loader.take("ocsvm.coefficients", shape: [m])
+            let rho = try loader.take("ocsvm.rho", shape: [1])
+            return OneClassSVM(featureCount: d, configuration: settings, supportVectors: supportVectors, coefficients: coefficients, rho: rho.scalars[0])
         default:
             throw PersistenceError.unknownKind(file: configFile, kind: configuration.kind)
         }

@@ -43,28 +43,47 @@ public final class LSTM: Layer {
             bias: bias, returnSequences: returnSequences)
     }
 
-    var inputSize: Int { kernel.shape[0] }
+    /// The width of each time step of the input.
+    public var inputSize: Int { kernel.shape[0] }
 
     public func callAsFunction(_ input: Variable) -> Variable {
+        let (outputs, state) = unroll(input, from: nil)
+        return returnSequences ? Variable.concatenate(outputs, alongAxis: 1) : state.h
+    }
+
+    /// The hidden and cell state after a step, each `[N, units]`.
+    public typealias State = (h: Variable, c: Variable)
+
+    /// Runs over a whole sequence `[N, T, inputSize]` from `initial` (zeros when `nil`);
+    /// returns every step's `h` as `[N, 1, units]` pieces and the final state.
+    public func unroll(_ input: Variable, from initial: State?) -> (outputs: [Variable], state: State) {
         let (batch, steps) = (input.shape[0], input.shape[1])
         // The input projection of every time step in one product.
         let projected = (Variable.matmul(input.reshaped([batch * steps, inputSize]), kernel) + bias)
             .reshaped([batch, steps, 4 * units])
-        var h = Variable(Tensor(zeros: [batch, units]))
-        var c = Variable(Tensor(zeros: [batch, units]))
+        var state = initial ?? (Variable(Tensor(zeros: [batch, units])), Variable(Tensor(zeros: [batch, units])))
         var outputs: [Variable] = []
         for t in 0..<steps {
-            let z = projected.slice(alongAxis: 1, t..<(t + 1)).reshaped([batch, 4 * units])
-                + Variable.matmul(h, recurrentKernel)
-            let inputGate = z.slice(alongAxis: 1, 0..<units).sigmoid()
-            let forgetGate = z.slice(alongAxis: 1, units..<(2 * units)).sigmoid()
-            let candidate = z.slice(alongAxis: 1, (2 * units)..<(3 * units)).tanh()
-            let outputGate = z.slice(alongAxis: 1, (3 * units)..<(4 * units)).sigmoid()
-            c = forgetGate * c + inputGate * candidate
-            h = outputGate * c.tanh()
-            if returnSequences { outputs.append(h.reshaped([batch, 1, units])) }
+            state = cell(projected.slice(alongAxis: 1, t..<(t + 1)).reshaped([batch, 4 * units]), state)
+            outputs.append(state.h.reshaped([batch, 1, units]))
         }
-        return returnSequences ? Variable.concatenate(outputs, alongAxis: 1) : h
+        return (outputs, state)
+    }
+
+    /// One step from `state` for the input `x` of shape `[N, inputSize]`.
+    public func step(_ x: Variable, from state: State) -> State {
+        cell(Variable.matmul(x, kernel) + bias, state)
+    }
+
+    /// The gates from the projected input `[N, 4·units]` and the recurrent product.
+    private func cell(_ projectedInput: Variable, _ state: State) -> State {
+        let z = projectedInput + Variable.matmul(state.h, recurrentKernel)
+        let inputGate = z.slice(alongAxis: 1, 0..<units).sigmoid()
+        let forgetGate = z.slice(alongAxis: 1, units..<(2 * units)).sigmoid()
+        let candidate = z.slice(alongAxis: 1, (2 * units)..<(3 * units)).tanh()
+        let outputGate = z.slice(alongAxis: 1, (3 * units)..<(4 * units)).sigmoid()
+        let c = forgetGate * state.c + inputGate * candidate
+        return (outputGate * c.tanh(), c)
     }
 
     public func outputShape(forInputShape shape: [Int]) throws(ModelError) -> [Int] {

@@ -4,8 +4,6 @@ import VigilData
 import VigilDetect
 import VigilNN
 
-extension AlibiKDDProtocol.Detector: ExpressibleByArgument {}
-
 /// `vigil evaluate`: runs a documented protocol and prints its metrics.
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,8 +19,10 @@ struct Evaluate: ParsableCommand {
     @Option(help: "The protocol: \(ProtocolName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var `protocol`: ProtocolName = .alibiKDD
 
-    @Option(parsing: .upToNextOption, help: "Detectors: vae aegmm vaegmm (default: all three).")
-    var detector: [AlibiKDDProtocol.Detector] = AlibiKDDProtocol.Detector.allCases
+    @Option(
+        name: [.customLong("detectors"), .customLong("detector")], parsing: .upToNextOption,
+        help: "Detectors, or all: alibi-kdd \(AlibiKDDProtocol.Detector.allCases.map(\.rawValue).joined(separator: " ")); deepad-kdd \(DeepadProtocol.Model.allCases.map(\.rawValue).joined(separator: " ")).")
+    var detectors: [String] = ["all"]
 
     @Option(help: "Comma-separated seeds (data draws and initialisation), e.g. 0,1,2,3,4.")
     var seeds: String = "0"
@@ -42,6 +42,23 @@ struct Evaluate: ParsableCommand {
             throw ValidationError("--seeds takes comma-separated non-negative integers, got \"\(seeds)\"")
         }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        switch `protocol` {
+        case .alibiKDD: _ = try selection(AlibiKDDProtocol.Detector.self)
+        case .deepadKDD: _ = try selection(DeepadProtocol.Model.self)
+        case .dagmmKDD, .dagmmKDDRev: break
+        }
+    }
+
+    /// The chosen detectors of a protocol (`all`: every one, in order).
+    func selection<Choice: RawRepresentable & CaseIterable>(_: Choice.Type) throws -> [Choice] where Choice.RawValue == String {
+        if detectors == ["all"] { return Array(Choice.allCases) }
+        return try detectors.map { name in
+            guard let choice = Choice(rawValue: name) else {
+                throw ValidationError(
+                    "--detectors: unknown \"\(name)\" for \(`protocol`.rawValue); expected all or \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return choice
+        }
     }
 
     func run() throws {
@@ -52,7 +69,7 @@ struct Evaluate: ParsableCommand {
         switch `protocol` {
         case .alibiKDD:
             let data = try KDDCup.continuousView(path: path.path)
-            output = try encoder.encode(try ProtocolReport.run(detectors: detector, seeds: seedList, epochs: epochs, data: data))
+            output = try encoder.encode(try ProtocolReport.run(detectors: selection(AlibiKDDProtocol.Detector.self), seeds: seedList, epochs: epochs, data: data))
         case .deepadKDD:
             let training = try KDDCup.continuousView(path: path.path)
             guard let splitDirectory = location.store.dataDirectories.map({ $0.appendingPathComponent("deepad-kdd-8020") })
@@ -61,7 +78,7 @@ struct Evaluate: ParsableCommand {
                 throw ValidationError("deepad-kdd needs its published split: a folder deepad-kdd-8020 inside --data-dir or VIGIL_DATA_DIR")
             }
             let split = try KDDCup.deepadView(training: training, splitDirectory: splitDirectory.path, seed: seedList[0])
-            output = try encoder.encode(try ProtocolReport.runDeepad(split: split))
+            output = try encoder.encode(try ProtocolReport.runDeepad(models: selection(DeepadProtocol.Model.self), split: split, seed: seedList[0], epochs: epochs))
         case .dagmmKDD, .dagmmKDDRev:
             let data = try KDDCup.oneHotView(path: path.path)
             let variant: DAGMMProtocol.Variant = `protocol` == .dagmmKDD ? .kdd : .kddRev
@@ -115,13 +132,13 @@ enum ProtocolReport {
         return results
     }
 
-    static func runDeepad(split: KDDCup.DeepadSplit) throws -> [DeepadProtocol.Result] {
-        say("model            ROC AUC  accuracy  precision  recall      F1      F2")
-        return try DeepadProtocol.Model.allCases.map { model in
-            let result = try DeepadProtocol.run(model, split: split)
+    static func runDeepad(models: [DeepadProtocol.Model], split: KDDCup.DeepadSplit, seed: UInt64, epochs: Int?) throws -> [DeepadProtocol.Result] {
+        say("model            ROC AUC  accuracy  precision  recall      F1      F2  threshold  fit s")
+        return try models.map { model in
+            let result = try DeepadProtocol.run(model, split: split, seed: seed, epochs: epochs, progress: .epochLines)
             say(String(
-                format: "%@ %8.3f %9.3f %10.3f %7.3f %7.3f %7.3f", model.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0),
-                result.rocAUC, result.accuracy, result.precision, result.recall, result.f1, result.f2))
+                format: "%@ %8.3f %9.3f %10.3f %7.3f %7.3f %7.3f %10.4f %6.1f", model.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0),
+                result.rocAUC, result.accuracy, result.precision, result.recall, result.f1, result.f2, result.threshold, result.fitSeconds))
             return result
         }
     }

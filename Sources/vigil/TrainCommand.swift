@@ -5,6 +5,8 @@ import VigilDetect
 import VigilTensor
 
 /// `vigil train`: fits a detector, sets its threshold and saves it.
+extension AlibiKDDProtocol.Detector: ExpressibleByArgument {}
+
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a detector on KDD Cup '99 or your own CSV/NPY data and save it to a folder.",

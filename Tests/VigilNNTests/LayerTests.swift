@@ -115,6 +115,23 @@ struct LayerTests {
         #expect(checkGradients([input]) { Self.weightedSum(sequence($0[0])) }.maxError < tolerance)
     }
 
+    @Test func lstmStepsFromAStateMatchTheUnrollAndPassGradientsToIt() throws {
+        var random = SeededRandom(seed: 9)
+        let layer = LSTM(inputSize: 2, units: 3, generator: &random)
+        let input = random.uniformTensor([2, 4, 2], -1, 1)
+        let start = (random.uniformTensor([2, 3], -1, 1), random.uniformTensor([2, 3], -1, 1))
+        let unrolled = layer.unroll(Variable(input), from: (Variable(start.0), Variable(start.1)))
+        var state = (h: Variable(start.0), c: Variable(start.1))
+        for t in 0..<4 {
+            state = layer.step(Variable(input.slice(alongAxis: 1, t..<(t + 1)).reshaped([2, 2])), from: state)
+            #expect(maxRelativeDifference(state.h.value, unrolled.outputs[t].value.reshaped([2, 3])) < 1e-6)
+        }
+        #expect(maxRelativeDifference(state.c.value, unrolled.state.c.value) < 1e-6)
+        // Gradients reach the initial state (a seq2seq decoder trains its encoder through it).
+        let report = checkGradients([start.0, start.1]) { Self.weightedSum(layer.unroll(Variable(input), from: ($0[0], $0[1])).state.h) }
+        #expect(report.maxError < tolerance, "\(report)")
+    }
+
     @Test func initialisersFollowKeras() {
         var random = SeededRandom(seed: 11)
         let dense = Dense(inputSize: 18, outputSize: 60, generator: &random)

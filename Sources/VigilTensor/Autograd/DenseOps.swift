@@ -15,6 +15,11 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
     case softmax
     /// `log(1 + e^x)`.
     case softplus
+    /// `x` where positive, `0.2·x` elsewhere (``leakySlope``, the slope GAN encoders use).
+    case leakyRelu
+
+    /// The negative-side slope of ``leakyRelu``.
+    public static let leakySlope: Float = 0.2
 
     /// Applies the activation as its own op.
     public func callAsFunction(_ x: Variable) -> Variable {
@@ -25,6 +30,7 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
         case .sigmoid: x.sigmoid()
         case .softmax: x.softmax(alongAxis: -1)
         case .softplus: x.softplus()
+        case .leakyRelu: x.leakyRelu()
         }
     }
 
@@ -38,6 +44,7 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
             case .tanh: Self.mapInPlace(pointer, buffer.count, HyperbolicTangentFunction.self)
             case .sigmoid: Self.mapInPlace(pointer, buffer.count, SigmoidFunction.self)
             case .softplus: for i in 0..<buffer.count { pointer[i] = Tensor.softplus(pointer[i]) }
+            case .leakyRelu: for i in 0..<buffer.count where pointer[i] < 0 { pointer[i] *= Self.leakySlope }
             }
         }
     }
@@ -59,6 +66,7 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
         case .tanh: Tensor.zip(g, y, operation: "tanh backward") { $0 * (1 - $1 * $1) }
         case .sigmoid: Tensor.zip(g, y, operation: "sigmoid backward") { $0 * $1 * (1 - $1) }
         case .softplus: g * (1 - (-y).exp())
+        case .leakyRelu: Tensor.zip(g, y, operation: "leaky relu backward") { $1 > 0 ? $0 : Self.leakySlope * $0 }
         }
     }
 }

@@ -62,6 +62,14 @@ extension Variable {
         }
     }
 
+    /// `x` where positive, `slope·x` elsewhere (Keras `LeakyReLU(alpha: slope)`); `∂ = 1` or `slope`.
+    public func leakyRelu(slope: Float = Activation.leakySlope) -> Variable {
+        let y = value.map { $0 > 0 ? $0 : slope * $0 }
+        return Variable.record(y, inputs: [self]) { g, _ in
+            [Tensor.zip(g, y, operation: "leaky relu backward") { $1 > 0 ? $0 : slope * $0 }]
+        }
+    }
+
     /// `log(1 + e^x)`, overflow-free; `∂ = sigmoid x`.
     public func softplus() -> Variable {
         let x = value
