@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "VigilData", targets: ["VigilData"]),
         .library(name: "VigilEval", targets: ["VigilEval"]),
         .library(name: "VigilDetect", targets: ["VigilDetect"]),
+        .library(name: "VigilPlot", targets: ["VigilPlot"]),
         .executable(name: "vigil", targets: ["vigil"]),
     ],
     dependencies: [
@@ -26,6 +27,7 @@ let package = Package(
         .target(name: "VigilData", dependencies: ["VigilTensor", "CZlib"]),
         .target(name: "VigilEval", dependencies: ["VigilTensor"]),
         .target(name: "VigilDetect", dependencies: ["VigilNN", "VigilData", "VigilEval", "VigilTensor"]),
+        .target(name: "VigilPlot", dependencies: ["VigilEval", "VigilTensor"]),
         .target(name: "_TestSupport", dependencies: ["VigilTensor"]),
         .executableTarget(
             name: "vigil",
@@ -35,6 +37,7 @@ let package = Package(
                 "VigilData",
                 "VigilEval",
                 "VigilDetect",
+                "VigilPlot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -45,6 +48,7 @@ let package = Package(
         .testTarget(
             name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilNN", "VigilData", "VigilEval", "VigilTensor"],
             exclude: ["Fixtures"]),
+        .testTarget(name: "VigilPlotTests", dependencies: ["VigilPlot", "VigilEval", "VigilTensor"], exclude: ["Expected"]),
         .testTarget(name: "VigilDataTests", dependencies: ["VigilData", "VigilTensor", "_TestSupport"]),
     ]
 )

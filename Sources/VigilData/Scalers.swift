@@ -54,6 +54,9 @@ public protocol ColumnScaler: Sendable {
     /// - Throws: ``DataError/invalidArgument(name:expected:actual:)`` when the column count
     ///   differs from the fitted one.
     func transform(_ data: Tensor) throws -> Tensor
+
+    /// Maps scaled rows back to the original units.
+    func inverseTransform(_ data: Tensor) throws -> Tensor
 }
 
 protocol AffineColumnScaler: ColumnScaler {
@@ -68,6 +71,14 @@ extension AffineColumnScaler {
             throw DataError.invalidArgument(name: "\(Self.self) input", expected: "shape [rows, \(count)]", actual: "\(data.shape)")
         }
         return (data - Tensor(shape: [count], scalars: offset)) / Tensor(shape: [count], scalars: divisor)
+    }
+
+    public func inverseTransform(_ data: Tensor) throws -> Tensor {
+        let count = offset.count
+        guard data.rank == 2, data.shape[1] == count else {
+            throw DataError.invalidArgument(name: "\(Self.self) input", expected: "shape [rows, \(count)]", actual: "\(data.shape)")
+        }
+        return data * Tensor(shape: [count], scalars: divisor) + Tensor(shape: [count], scalars: offset)
     }
 }
 

@@ -35,6 +35,28 @@ public enum AlibiKDDProtocol {
         public var fitSecondsPerEpoch: Double
         public var scoringRowsPerSecond: Double
         public var finalLoss: Float
+        /// The training loss of every epoch.
+        public var lossHistory: [Float]
+        /// The test batch's instance scores and true classes (1 = outlier).
+        public var testScores: [Float]
+        public var testTargets: [Int]
+        /// The feature names of the view.
+        public var featureNames: [String]
+        /// The highest-scoring test instances with their features, feature scores and
+        /// reconstructions, where the detector has them.
+        public var topInstances: [InstanceDetail]
+        /// The AEGMM's mixture input `z` for each test instance (code, then the two
+        /// reconstruction features); empty for the other detectors.
+        public var latent: [[Float]]
+    }
+
+    /// One scored instance, explained feature by feature.
+    public struct InstanceDetail: Codable, Sendable {
+        public var index: Int
+        public var score: Float
+        public var features: [Float]
+        public var featureScores: [Float]?
+        public var reconstruction: [Float]?
     }
 
     /// Builds the detector of the protocol with its documented settings.
@@ -62,7 +84,7 @@ public enum AlibiKDDProtocol {
             epochs: epochs ?? detector.defaultEpochs, batchSize: batchSize ?? detector.defaultBatchSize, seed: seed, progress: progress)
         let history = try model.fit(training.features, options: options)
         try model.inferThreshold(thresholdBatch.features, percentile: 95)
-        let prediction = try model.predict(testBatch.features, returnFeatureScores: false)
+        let prediction = try model.predict(testBatch.features, returnFeatureScores: true)
         let confusion = try ConfusionMatrix(predictions: prediction.isOutlier, targets: testBatch.targets!)
         let roc = try ROCCurve(scores: prediction.instanceScores, targets: testBatch.targets!)
         // Scoring speed on the training rows (one large batch, as alibi's predict).
@@ -72,11 +94,23 @@ public enum AlibiKDDProtocol {
         _ = try model.score(sample)
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let top = testBatch.features.shape[0] > 0 ? Array(prediction.instanceScores.indices.sorted { prediction.instanceScores[$0] > prediction.instanceScores[$1] }.prefix(3)) : []
+        let reconstruction = try (model as? any ReconstructingDetector)?.reconstruct(testBatch.features.gatherRows(top))
+        let width = testBatch.features.shape[1]
+        func row(_ tensor: Tensor, _ index: Int) -> [Float] { Array(tensor.scalars[(index * width)..<((index + 1) * width)]) }
+        let details = top.enumerated().map { position, index in
+            InstanceDetail(
+                index: index, score: prediction.instanceScores[index], features: row(testBatch.features, index),
+                featureScores: prediction.featureScores.map { row($0, index) }, reconstruction: reconstruction.map { row($0, position) })
+        }
+        let latent = try (model as? OutlierAEGMM)?.latent(testBatch.features)
         return Result(
             detector: detector, seed: seed, epochs: options.epochs, threshold: prediction.meta.threshold,
             f1: confusion.f1, precision: confusion.precision, recall: confusion.recall, accuracy: confusion.accuracy,
             rocAUC: roc.area, confusion: confusion,
             fitSecondsPerEpoch: history.epochSeconds.reduce(0, +) / Double(history.epochSeconds.count),
-            scoringRowsPerSecond: Double(scoringRows) / seconds, finalLoss: history.loss.last ?? .nan)
+            scoringRowsPerSecond: Double(scoringRows) / seconds, finalLoss: history.loss.last ?? .nan, lossHistory: history.loss,
+            testScores: prediction.instanceScores, testTargets: testBatch.targets!, featureNames: data.featureNames, topInstances: details,
+            latent: latent.map { z in (0..<z.shape[0]).map { Array(z.scalars[($0 * z.shape[1])..<(($0 + 1) * z.shape[1])]) } } ?? [])
     }
 }

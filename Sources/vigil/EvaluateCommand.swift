@@ -3,6 +3,7 @@ import Foundation
 import VigilData
 import VigilDetect
 import VigilNN
+import VigilPlot
 
 /// `vigil evaluate`: runs a documented protocol and prints its metrics.
 struct Evaluate: ParsableCommand {
@@ -33,6 +34,9 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
+    @Option(help: "Write an HTML report (metrics, settings, charts) to this file.")
+    var report: String?
+
     @OptionGroup var location: DataCommand.Location
 
     var seedList: [UInt64] { seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) } }
@@ -62,14 +66,25 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
+        let started = Date()
+        let clock = ContinuousClock.now
         let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let output: Data
+        var html: HTMLReport?
+        func facts(_ extra: [(String, String)]) -> [(String, String)] {
+            let elapsed = ContinuousClock.now - clock
+            return ProtocolReports.runFacts(
+                data: path.path, extra: [("protocol", `protocol`.rawValue), ("seeds", seeds)] + extra, started: started,
+                elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        }
         switch `protocol` {
         case .alibiKDD:
             let data = try KDDCup.continuousView(path: path.path)
-            output = try encoder.encode(try ProtocolReport.run(detectors: selection(AlibiKDDProtocol.Detector.self), seeds: seedList, epochs: epochs, data: data))
+            let results = try ProtocolReport.run(detectors: selection(AlibiKDDProtocol.Detector.self), seeds: seedList, epochs: epochs, data: data)
+            output = try encoder.encode(results)
+            if report != nil { html = try ProtocolReports.alibi(results, run: facts([("records", "\(data.count)")])) }
         case .deepadKDD:
             let training = try KDDCup.continuousView(path: path.path)
             guard let splitDirectory = location.store.dataDirectories.map({ $0.appendingPathComponent("deepad-kdd-8020") })
@@ -78,11 +93,22 @@ struct Evaluate: ParsableCommand {
                 throw ValidationError("deepad-kdd needs its published split: a folder deepad-kdd-8020 inside --data-dir or VIGIL_DATA_DIR")
             }
             let split = try KDDCup.deepadView(training: training, splitDirectory: splitDirectory.path, seed: seedList[0])
-            output = try encoder.encode(try ProtocolReport.runDeepad(models: selection(DeepadProtocol.Model.self), split: split, seed: seedList[0], epochs: epochs))
+            let results = try ProtocolReport.runDeepad(models: selection(DeepadProtocol.Model.self), split: split, seed: seedList[0], epochs: epochs)
+            output = try encoder.encode(results)
+            if report != nil {
+                html = try ProtocolReports.deepad(
+                    results, targets: split.test.targets!, run: facts([("training rows", "\(split.train.count)"), ("test rows", "\(split.test.count)")]))
+            }
         case .dagmmKDD, .dagmmKDDRev:
             let data = try KDDCup.oneHotView(path: path.path)
             let variant: DAGMMProtocol.Variant = `protocol` == .dagmmKDD ? .kdd : .kddRev
-            output = try encoder.encode(try ProtocolReport.runDAGMM(variant, seeds: seedList, epochs: epochs ?? 200, data: data))
+            let results = try ProtocolReport.runDAGMM(variant, seeds: seedList, epochs: epochs ?? 200, data: data)
+            output = try encoder.encode(results)
+            if report != nil { html = ProtocolReports.dagmm(results, run: facts([("records", "\(data.count)")])) }
+        }
+        if let report, let html {
+            try html.write(to: report)
+            say("wrote \(report)")
         }
         if let json {
             try output.write(to: URL(fileURLWithPath: json), options: .atomic)
@@ -164,12 +190,23 @@ struct Demo: ParsableCommand {
     @Option(help: "Epochs (default: the protocol's).")
     var epochs: Int?
 
+    @Option(help: "Where to write the HTML report.")
+    var report = "vigil-report.html"
+
     @OptionGroup var location: DataCommand.Location
 
     func run() throws {
+        let started = Date()
+        let clock = ContinuousClock.now
         let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
         say("data: \(path.path)")
         let data = try KDDCup.continuousView(path: path.path)
-        _ = try ProtocolReport.run(detectors: AlibiKDDProtocol.Detector.allCases, seeds: [0], epochs: epochs, data: data)
+        let results = try ProtocolReport.run(detectors: AlibiKDDProtocol.Detector.allCases, seeds: [0], epochs: epochs, data: data)
+        let elapsed = ContinuousClock.now - clock
+        let facts = ProtocolReports.runFacts(
+            data: path.path, extra: [("protocol", "alibi-kdd"), ("records", "\(data.count)")], started: started,
+            elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        try ProtocolReports.alibi(results, run: facts).write(to: report)
+        say("wrote \(report)")
     }
 }
