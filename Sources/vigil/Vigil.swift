@@ -6,6 +6,6 @@ struct Vigil: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Deep outlier detection: train, evaluate, save, load and serve detectors.",
-        subcommands: [Demo.self, Train.self, Score.self, Evaluate.self, DataCommand.self, Bench.self]
+        subcommands: [Demo.self, Train.self, Score.self, Evaluate.self, Report.self, Plot.self, DataCommand.self, Bench.self]
     )
 }

@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import VigilData
+import VigilDetect
+import VigilEval
+import VigilPlot
+import VigilTensor
+
+/// `vigil report`: an HTML report of a saved detector on a data set.
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write an HTML report of a saved detector on a data set: scores, threshold, metrics and charts.",
+        discussion: """
+            --data kdd scores alibi-detect's KDD test batch (1,000 records, 10% outliers, \
+            drawn with --seed + 1, as the protocol does). A CSV or NPY file is scored as it is; \
+            with --label-column (0 = normal) the report adds ROC, precision–recall, the \
+            confusion matrix and the metrics.
+            """)
+
+    @Option(help: "The saved detector's folder.") var model: String
+    @Option(help: "kdd, or a .csv/.npy file of features.") var data: String
+    @Option(help: "In a CSV: the column holding labels (0 = normal).") var labelColumn: String?
+    @Option(help: "With --data kdd: the protocol seed.") var seed: UInt64 = 0
+    @Option(help: "How many of the highest-scoring instances to explain feature by feature.") var top: Int = 3
+    @Option(help: "Where to write the report.") var out: String = "vigil-report.html"
+    @OptionGroup var location: DataCommand.Location
+
+    func validate() throws {
+        if top < 0 { throw ValidationError("--top must be at least 0, got \(top)") }
+    }
+
+    func run() throws {
+        let started = Date()
+        let detector = try DetectorStore.load(from: URL(fileURLWithPath: model))
+        let kind = type(of: detector).kind
+        let dataset: Dataset
+        if data == "kdd" {
+            let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
+            dataset = try KDDCup.continuousView(path: path.path).outlierBatch(samples: 1000, outlierPercentage: 10, seed: seed &+ 1)
+        } else {
+            dataset = try UserData.load(data, labelColumn: labelColumn)
+        }
+        guard let threshold = detector.threshold else { throw DetectorError.noThreshold(detector: kind) }
+        let prediction = try detector.predict(dataset.features, returnFeatureScores: true)
+        let scores = prediction.instanceScores
+        let labels = dataset.targets.map { $0.map { $0 == 0 ? 0 : 1 } }
+        var report = HTMLReport(title: "Vigil — \(kind) on \(data == "kdd" ? "the KDD test batch" : URL(fileURLWithPath: data).lastPathComponent)")
+        report.heading("Run")
+        let flagged = prediction.isOutlier.reduce(0, +)
+        report.facts([
+            ("detector", "\(kind) (\(model))"), ("features", "\(detector.featureCount)"), ("threshold", "\(threshold.value) (\(threshold.rule), \(threshold.outlierType.rawValue))"),
+            ("standardised", detector.standardizer == nil ? "no" : "yes"), ("data", data), ("rows", "\(dataset.count)"),
+            ("flagged", String(format: "%d (%.2f%%)", flagged, 100 * Double(flagged) / Double(max(dataset.count, 1)))),
+            ("written", ISO8601DateFormatter().string(from: started)), ("Vigil", VigilDetect.Vigil.version),
+        ])
+        let positive = scores.allSatisfy { $0 > 0 } && threshold.value > 0
+        var charts: [(SVGChart, String?)] = [
+            (try Chart.instanceScores(scores, labels: labels, threshold: threshold.outlierType == .instance ? threshold.value : nil, logScale: positive), nil)
+        ]
+        if let labels {
+            let confusion = try ConfusionMatrix(predictions: prediction.isOutlier, targets: labels)
+            let roc = try ROCCurve(scores: scores, targets: labels)
+            let pr = try PrecisionRecallCurve(scores: scores, targets: labels)
+            report.heading("Metrics")
+            report.table(
+                headers: ["F1", "precision", "recall", "accuracy", "ROC AUC", "average precision", "TP", "FP", "TN", "FN"],
+                rows: [[confusion.f1, confusion.precision, confusion.recall, confusion.accuracy, roc.area, pr.averagePrecision].map { String(format: "%.4f", $0) }
+                    + [confusion.truePositives, confusion.falsePositives, confusion.trueNegatives, confusion.falseNegatives].map(String.init)])
+            charts += [
+                (try Chart.scoreHistogram(scores, labels: labels, threshold: threshold.outlierType == .instance ? threshold.value : nil, logScores: positive), nil),
+                (try Chart.confusionMatrix(confusion), nil), (try Chart.roc([.init(name: kind, curve: roc)]), nil),
+                (try Chart.precisionRecall([(name: kind, curve: pr)]), nil),
+            ]
+        }
+        if let featureScores = prediction.featureScores, top > 0 {
+            let chosen = Array(scores.indices.sorted { scores[$0] > scores[$1] }.prefix(top))
+            let reconstruction = try (detector as? any ReconstructingDetector)?.reconstruct(dataset.features.gatherRows(chosen))
+            charts.append((try Chart.featureOutliers(
+                featureNames: dataset.featureNames, featureScores: featureScores.gatherRows(chosen), originals: dataset.features.gatherRows(chosen),
+                reconstructions: reconstruction, instances: Array(chosen.indices), top: 5,
+                title: "Top features of the \(chosen.count) highest-scoring instances"), "Feature scores with the original value x and the reconstruction x̂."))
+        }
+        if let aegmm = detector as? OutlierAEGMM {
+            let z = try aegmm.latent(dataset.features)
+            let width = z.shape[1]
+            let colours = labels ?? prediction.isOutlier
+            let code = (0..<z.shape[0]).map { z[$0, 0] }
+            charts.append((try Chart.scatter(x: code, y: (0..<z.shape[0]).map { z[$0, width - 1] }, labels: colours, xLabel: "Encoding", yLabel: "Relative Euclidean distance", title: "Latent space"), nil))
+            charts.append((try Chart.scatter(x: code, y: (0..<z.shape[0]).map { z[$0, width - 2] }, labels: colours, xLabel: "Encoding", yLabel: "Cosine feature", title: "Latent space"), nil))
+        }
+        report.heading("Charts")
+        report.charts(charts)
+        try report.write(to: out)
+        print("wrote \(out)")
+    }
+}
+
+/// `vigil plot`: one chart from a scores file, for scripts.
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw one chart (SVG) from a CSV of scores, such as vigil score writes.",
+        discussion: "Kinds: instance-scores, histogram (needs --label-column), roc and pr (need --label-column).")
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case instanceScores = "instance-scores", histogram, roc, pr
+    }
+
+    @Argument(help: "The chart: instance-scores, histogram, roc or pr.") var kind: Kind
+    @Option(help: "A CSV with a header.") var scores: String
+    @Option(help: "The column of scores.") var scoreColumn = "instance_score"
+    @Option(help: "A column of true labels (0 = normal).") var labelColumn: String?
+    @Option(help: "Draw this threshold.") var threshold: Float?
+    @Flag(help: "A logarithmic score axis.") var logScale = false
+    @Option(help: "The chart title.") var title: String?
+    @Option(help: "Where to write the SVG.") var out: String
+
+    func run() throws {
+        let table = try CSV.read(path: scores, labelColumn: labelColumn)
+        guard let column = table.featureNames.firstIndex(of: scoreColumn) else {
+            throw ValidationError("\(scores): no column \"\(scoreColumn)\"; columns are \(table.featureNames.joined(separator: ", "))")
+        }
+        let values = (0..<table.count).map { table.features[$0, column] }
+        let labels = table.targets.map { $0.map { $0 == 0 ? 0 : 1 } }
+        func needLabels() throws -> [Int] {
+            guard let labels else { throw ValidationError("\(kind.rawValue) needs --label-column") }
+            return labels
+        }
+        let chart: SVGChart
+        switch kind {
+        case .instanceScores:
+            chart = try Chart.instanceScores(values, labels: labels, threshold: threshold, logScale: logScale, title: title ?? "Instance scores")
+        case .histogram:
+            chart = try Chart.scoreHistogram(values, labels: needLabels(), threshold: threshold, logScores: logScale, title: title ?? "Score distribution")
+        case .roc:
+            chart = try Chart.roc([.init(name: scoreColumn, curve: try ROCCurve(scores: values, targets: needLabels()))], title: title ?? "ROC curve")
+        case .pr:
+            chart = try Chart.precisionRecall([(name: scoreColumn, curve: try PrecisionRecallCurve(scores: values, targets: needLabels()))], title: title ?? "Precision–recall curve")
+        }
+        try chart.write(to: out)
+        print("wrote \(out)")
+    }
+}
