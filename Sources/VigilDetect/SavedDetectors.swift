@@ -27,6 +27,13 @@ extension GaussianMixture.Parameters {
     }
 }
 
+/// The architecture of each named network part.
+func layerSpecs(_ parts: KeyValuePairs<String, any Layer>) throws -> [String: LayerSpec] {
+    var specs: [String: LayerSpec] = [:]
+    for (name, layer) in parts { specs[name] = try LayerSpec(describing: layer) }
+    return specs
+}
+
 extension Module {
     /// Every parameter as a named tensor under `prefix`.
     func savedTensors(prefix: String) -> [(name: String, tensor: Tensor)] {
@@ -36,10 +43,7 @@ extension Module {
 
 extension VariationalAutoencoder {
     func specs(prefix: String) throws -> [String: LayerSpec] {
-        [
-            "\(prefix)encoder": try LayerSpec(describing: encoder), "\(prefix)mean": try LayerSpec(describing: mean),
-            "\(prefix)logVariance": try LayerSpec(describing: logVariance), "\(prefix)decoder": try LayerSpec(describing: decoder),
-        ]
+        try layerSpecs(["\(prefix)encoder": encoder, "\(prefix)mean": mean, "\(prefix)logVariance": logVariance, "\(prefix)decoder": decoder])
     }
 
     static func build(_ networks: [String: LayerSpec], prefix: String, file: String) throws -> VariationalAutoencoder {
@@ -63,10 +67,7 @@ extension OutlierVAE: PersistableDetector {
 extension OutlierAEGMM: PersistableDetector {
     func savedState() throws -> (configuration: SavedDetectorConfiguration, tensors: [(name: String, tensor: Tensor)]) {
         guard let mixture else { throw PersistenceError.cannotWrite(file: Self.kind, reason: "the detector is not fitted") }
-        let networks = [
-            "encoder": try LayerSpec(describing: network.encoder), "decoder": try LayerSpec(describing: network.decoder),
-            "density": try LayerSpec(describing: network.density),
-        ]
+        let networks = try layerSpecs(["encoder": network.encoder, "decoder": network.decoder, "density": network.density])
         let configuration = SavedDetectorConfiguration(
             kind: Self.kind, featureCount: featureCount, networks: networks, aegmm: self.configuration,
             standardizer: standardizer, threshold: threshold)
@@ -98,7 +99,7 @@ extension PCADetector: PersistableDetector {
 
 extension OutlierAE: PersistableDetector {
     func savedState() throws -> (configuration: SavedDetectorConfiguration, tensors: [(name: String, tensor: Tensor)]) {
-        let networks = ["encoder": try LayerSpec(describing: network.encoder), "decoder": try LayerSpec(describing: network.decoder)]
+        let networks = try layerSpecs(["encoder": network.encoder, "decoder": network.decoder])
         let configuration = SavedDetectorConfiguration(
             kind: Self.kind, featureCount: featureCount, networks: networks, ae: self.configuration, standardizer: standardizer, threshold: threshold)
         return (configuration, network.savedTensors(prefix: "network"))
@@ -107,11 +108,10 @@ extension OutlierAE: PersistableDetector {
 
 extension BiGANDetector: PersistableDetector {
     func savedState() throws -> (configuration: SavedDetectorConfiguration, tensors: [(name: String, tensor: Tensor)]) {
-        let networks = [
-            "encoder": try LayerSpec(describing: network.encoder), "generator": try LayerSpec(describing: network.generator),
-            "discriminatorFeatures": try LayerSpec(describing: network.discriminatorFeatures),
-            "discriminatorOutput": try LayerSpec(describing: network.discriminatorOutput),
-        ]
+        let networks = try layerSpecs([
+            "encoder": network.encoder, "generator": network.generator, "discriminatorFeatures": network.discriminatorFeatures,
+            "discriminatorOutput": network.discriminatorOutput,
+        ])
         let configuration = SavedDetectorConfiguration(
             kind: Self.kind, featureCount: featureCount, networks: networks, bigan: self.configuration, standardizer: standardizer, threshold: threshold)
         return (configuration, network.savedTensors(prefix: "network"))
@@ -120,10 +120,9 @@ extension BiGANDetector: PersistableDetector {
 
 extension Seq2SeqDetector: PersistableDetector {
     func savedState() throws -> (configuration: SavedDetectorConfiguration, tensors: [(name: String, tensor: Tensor)]) {
-        let networks = [
-            "forwardEncoder": try LayerSpec(describing: network.forwardEncoder), "backwardEncoder": try LayerSpec(describing: network.backwardEncoder),
-            "decoder": try LayerSpec(describing: network.decoder), "output": try LayerSpec(describing: network.output),
-        ]
+        let networks = try layerSpecs([
+            "forwardEncoder": network.forwardEncoder, "backwardEncoder": network.backwardEncoder, "decoder": network.decoder, "output": network.output,
+        ])
         let configuration = SavedDetectorConfiguration(
             kind: Self.kind, featureCount: featureCount, networks: networks, standardizer: standardizer, threshold: threshold)
         return (configuration, network.savedTensors(prefix: "network"))

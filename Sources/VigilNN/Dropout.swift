@@ -17,8 +17,14 @@ public final class Dropout: Layer {
 
     public func callAsFunction(_ input: Variable) -> Variable {
         guard isTraining, rate > 0 else { return input }
-        let keep = 1 - rate
-        let mask = Tensor(shape: input.shape, scalars: (0..<input.value.count).map { _ in generator.uniform() < keep ? 1 / keep : 0 })
+        let (keep, scale) = (1 - rate, 1 / (1 - rate))
+        // A local copy of the generator: drawing through the stored property pays an
+        // exclusivity check per element.
+        var random = generator
+        let mask = Tensor(uninitializedShape: input.shape) { values in
+            for index in values.indices { values[index] = random.uniform() < keep ? scale : 0 }
+        }
+        generator = random
         return input * mask
     }
 

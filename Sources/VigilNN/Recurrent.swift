@@ -75,15 +75,10 @@ public final class LSTM: Layer {
         cell(Variable.matmul(x, kernel) + bias, state)
     }
 
-    /// The gates from the projected input `[N, 4·units]` and the recurrent product.
+    /// The next state from the projected input `[N, 4·units]` and the recurrent product.
     private func cell(_ projectedInput: Variable, _ state: State) -> State {
-        let z = projectedInput + Variable.matmul(state.h, recurrentKernel)
-        let inputGate = z.slice(alongAxis: 1, 0..<units).sigmoid()
-        let forgetGate = z.slice(alongAxis: 1, units..<(2 * units)).sigmoid()
-        let candidate = z.slice(alongAxis: 1, (2 * units)..<(3 * units)).tanh()
-        let outputGate = z.slice(alongAxis: 1, (3 * units)..<(4 * units)).sigmoid()
-        let c = forgetGate * state.c + inputGate * candidate
-        return (outputGate * c.tanh(), c)
+        let both = Variable.lstmCell(gates: projectedInput + Variable.matmul(state.h, recurrentKernel), cell: state.c)
+        return (both.slice(alongAxis: 1, 0..<units), both.slice(alongAxis: 1, units..<(2 * units)))
     }
 
     public func outputShape(forInputShape shape: [Int]) throws(ModelError) -> [Int] {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VigilTensor
 import _TestSupport
@@ -80,6 +81,18 @@ struct GradientTests {
         #expect(checkGradients([x]) { $0[0].gatherRows([1, 0, 1, 1]) }.maxError < tolerance)
         #expect(checkGradients([sample([4, 4])]) { $0[0].diagonal() }.maxError < tolerance)
         #expect(checkGradients([sample([3, 1])]) { $0[0].squeezed(axis: 1) }.maxError < tolerance)
+    }
+
+    @Test mutating func fusedLSTMCell() {
+        let gates = sample([3, 8], -2, 2)
+        let cell = sample([3, 2])
+        #expect(checkGradients([gates, cell]) { Variable.lstmCell(gates: $0[0], cell: $0[1]) }.maxError < tolerance)
+        // Against the unfused formulas on one element: i, f, g, o from the four blocks.
+        let out = Variable.lstmCell(gates: Variable(gates), cell: Variable(cell)).value
+        func sigmoid(_ v: Float) -> Float { 1 / (1 + exp(-v)) }
+        let c = sigmoid(gates[1, 3]) * cell[1, 1] + sigmoid(gates[1, 1]) * tanh(gates[1, 5])
+        #expect(abs(out[1, 3] - c) < 1e-6)
+        #expect(abs(out[1, 1] - sigmoid(gates[1, 7]) * tanh(c)) < 1e-6)
     }
 
     @Test mutating func matrixProducts() {
