@@ -21,11 +21,25 @@ public enum GaussianMixture {
 
         /// Parameters from their values (or differentiable estimates): factorises every
         /// `Σ_k + jitter·I` and takes its log-determinant.
+        ///
+        /// A covariance that is not numerically positive definite with `jitter` (a component
+        /// collapsed onto nearly identical points, in Float32) is retried with ten times the
+        /// jitter, up to a millionfold; the escalation depends only on the covariance, so the
+        /// same parameters always get the same factor.
         public init(weights: Variable, means: Variable, covariances: [Variable], jitter: Float) throws {
             self.weights = weights
             self.means = means
             self.covariances = covariances
-            choleskyFactors = try covariances.map { try $0.cholesky(jitter: jitter) }
+            choleskyFactors = try covariances.map { covariance in
+                var attempt = jitter
+                while true {
+                    do {
+                        return try covariance.cholesky(jitter: attempt)
+                    } catch where attempt < jitter * 1e6 && attempt > 0 {
+                        attempt *= 10
+                    }
+                }
+            }
             logDeterminants = choleskyFactors.map { $0.diagonal().log().sum() * 2 }
         }
     }

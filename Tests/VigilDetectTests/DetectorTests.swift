@@ -168,6 +168,29 @@ struct MixtureTests {
         #expect(maxDifference(GaussianMixture.energy(Variable(z), streamed).value, Tensor(shape: [4], scalars: energy)) < 1e-4)
     }
 
+    @Test func collapsedComponentGetsMoreJitterOnlyWhenItMustAndBadCovariancesFail() throws {
+        let one = Variable(Tensor(shape: [1], scalars: [1]))
+        let mean = Variable(Tensor(zeros: [1, 2]))
+        // A healthy covariance keeps the jitter asked for.
+        let healthy = Tensor(rows: [[2, 0.5], [0.5, 1]])
+        let kept = try GaussianMixture.Parameters(weights: one, means: mean, covariances: [Variable(healthy)], jitter: 1e-8)
+        let factor = kept.choleskyFactors[0].value
+        #expect(maxDifference(Tensor.matmul(factor, factor, transposeB: true), healthy) < 1e-6)
+        // A collapsed component whose Float32 estimate came out slightly indefinite (eigenvalue
+        // ≈ −5e-7): fails with 1e-8, factorised after escalating to 1e-6.
+        let singular = Tensor(rows: [[1, 1], [1, 1 - 1e-6]])
+        #expect(throws: (any Error).self) { try singular.cholesky(jitter: 1e-8) }
+        let escalated = try GaussianMixture.Parameters(weights: one, means: mean, covariances: [Variable(singular)], jitter: 1e-8)
+        let l = escalated.choleskyFactors[0].value
+        let rebuilt = Tensor.matmul(l, l, transposeB: true)
+        #expect(maxDifference(rebuilt, singular) < 1e-5)  // Σ + j·I with j = 1e-6
+        #expect(rebuilt[0, 0] > 1 && l[1, 1] > 0)
+        // Not positive semi-definite at all: no jitter up to a millionfold helps.
+        #expect(throws: (any Error).self) {
+            try GaussianMixture.Parameters(weights: one, means: mean, covariances: [Variable(Tensor(rows: [[-1, 0], [0, -1]]))], jitter: 1e-8)
+        }
+    }
+
     @Test func reconstructionFeaturesByHand() {
         // x = (3, 4), x̂ = (4, 3): cos = 24/25, ‖x̂ − x‖ = √2, min norm 5.
         let features = reconstructionFeatures(Variable(Tensor(rows: [[3, 4]])), Variable(Tensor(rows: [[4, 3]]))).value.scalars
