@@ -40,11 +40,12 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
             let pointer = buffer.baseAddress!
             switch self {
             case .linear, .softmax: break
-            case .relu: for i in 0..<buffer.count where pointer[i] < 0 { pointer[i] = 0 }
+            // Branch-free forms, which the compiler vectorises.
+            case .relu: for i in 0..<buffer.count { pointer[i] = Swift.max(pointer[i], 0) }
             case .tanh: Self.mapInPlace(pointer, buffer.count, HyperbolicTangentFunction.self)
             case .sigmoid: Self.mapInPlace(pointer, buffer.count, SigmoidFunction.self)
             case .softplus: for i in 0..<buffer.count { pointer[i] = Tensor.softplus(pointer[i]) }
-            case .leakyRelu: for i in 0..<buffer.count where pointer[i] < 0 { pointer[i] *= Self.leakySlope }
+            case .leakyRelu: for i in 0..<buffer.count { pointer[i] = Swift.max(pointer[i], Self.leakySlope * pointer[i]) }
             }
         }
     }
