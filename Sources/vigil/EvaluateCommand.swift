@@ -34,8 +34,14 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
-    @Option(help: "Write an HTML report (metrics, settings, charts) to this file.")
+    @Option(help: "Where to write the HTML report (metrics, settings, charts); default vigil-<protocol>.html.")
     var report: String?
+
+    @Flag(help: "Write no HTML report.")
+    var noReport = false
+
+    /// The report's path, unless switched off.
+    var reportPath: String? { noReport ? nil : report ?? "vigil-\(`protocol`.rawValue).html" }
 
     @OptionGroup var location: DataCommand.Location
 
@@ -84,7 +90,7 @@ struct Evaluate: ParsableCommand {
             let data = try KDDCup.continuousView(path: path.path)
             let results = try ProtocolReport.run(detectors: selection(AlibiKDDProtocol.Detector.self), seeds: seedList, epochs: epochs, data: data)
             output = try encoder.encode(results)
-            if report != nil { html = try ProtocolReports.alibi(results, run: facts([("records", "\(data.count)")])) }
+            if reportPath != nil { html = try ProtocolReports.alibi(results, run: facts([("records", "\(data.count)")])) }
         case .deepadKDD:
             let training = try KDDCup.continuousView(path: path.path)
             guard let splitDirectory = location.store.dataDirectories.map({ $0.appendingPathComponent("deepad-kdd-8020") })
@@ -95,7 +101,7 @@ struct Evaluate: ParsableCommand {
             let split = try KDDCup.deepadView(training: training, splitDirectory: splitDirectory.path, seed: seedList[0])
             let results = try ProtocolReport.runDeepad(models: selection(DeepadProtocol.Model.self), split: split, seed: seedList[0], epochs: epochs)
             output = try encoder.encode(results)
-            if report != nil {
+            if reportPath != nil {
                 html = try ProtocolReports.deepad(
                     results, targets: split.test.targets!, run: facts([("training rows", "\(split.train.count)"), ("test rows", "\(split.test.count)")]))
             }
@@ -104,9 +110,9 @@ struct Evaluate: ParsableCommand {
             let variant: DAGMMProtocol.Variant = `protocol` == .dagmmKDD ? .kdd : .kddRev
             let results = try ProtocolReport.runDAGMM(variant, seeds: seedList, epochs: epochs ?? DAGMMProtocol.defaultEpochs, data: data)
             output = try encoder.encode(results)
-            if report != nil { html = ProtocolReports.dagmm(results, run: facts([("records", "\(data.count)")])) }
+            if reportPath != nil { html = ProtocolReports.dagmm(results, run: facts([("records", "\(data.count)")])) }
         }
-        if let report, let html {
+        if let report = reportPath, let html {
             try html.write(to: report)
             say("wrote \(report)")
         }
