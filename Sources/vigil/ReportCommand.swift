@@ -117,7 +117,8 @@ struct Plot: ParsableCommand {
     func run() throws {
         let table = try CSV.read(path: scores, labelColumn: labelColumn)
         guard let column = table.featureNames.firstIndex(of: scoreColumn) else {
-            throw ValidationError("\(scores): no column \"\(scoreColumn)\"; columns are \(table.featureNames.joined(separator: ", "))")
+            throw DataError.malformed(
+                file: scores, expected: "a column \"\(scoreColumn)\" (--score-column)", actual: "columns \(table.featureNames.joined(separator: ", "))")
         }
         let values = (0..<table.count).map { table.features[$0, column] }
         let labels = table.targets.map { $0.map { $0 == 0 ? 0 : 1 } }
