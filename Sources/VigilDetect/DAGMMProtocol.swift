@@ -51,6 +51,17 @@ public enum DAGMMProtocol {
         /// F1 of the same network before any training (the protocol is known to be easy).
         public var untrainedF1: Double
         public var secondsPerEpoch: Double
+        public var threshold: Float
+        public var confusion: ConfusionMatrix
+        public var lossHistory: [Float]
+        /// The test energies and classes (1 = anomaly), for charts; not written to JSON
+        /// (about 300,000 of each).
+        public var testScores: [Float] = []
+        public var testTargets: [Int] = []
+
+        enum CodingKeys: String, CodingKey {
+            case variant, seed, epochs, precision, recall, f1, accuracy, untrainedF1, secondsPerEpoch, threshold, confusion, lossHistory
+        }
     }
 
     /// The paper's network, seeded.
@@ -103,16 +114,20 @@ public enum DAGMMProtocol {
         let history = try detector.fit(train, options: options)
         let trained = try evaluate(detector, train: train, test: test, targets: targets)
         return Result(
-            variant: variant, seed: seed, epochs: epochs, precision: trained.precision, recall: trained.recall, f1: trained.f1,
-            accuracy: trained.accuracy, untrainedF1: untrained.f1,
-            secondsPerEpoch: history.epochSeconds.reduce(0, +) / Double(max(1, history.epochSeconds.count)))
+            variant: variant, seed: seed, epochs: epochs, precision: trained.confusion.precision, recall: trained.confusion.recall,
+            f1: trained.confusion.f1, accuracy: trained.confusion.accuracy, untrainedF1: untrained.confusion.f1,
+            secondsPerEpoch: history.epochSeconds.reduce(0, +) / Double(max(1, history.epochSeconds.count)),
+            threshold: trained.threshold, confusion: trained.confusion, lossHistory: history.loss,
+            testScores: trained.testEnergy, testTargets: targets)
     }
 
     /// Threshold at the 80th percentile of train + test energies; the test's confusion matrix.
-    static func evaluate(_ detector: OutlierAEGMM, train: Tensor, test: Tensor, targets: [Int]) throws -> ConfusionMatrix {
+    static func evaluate(
+        _ detector: OutlierAEGMM, train: Tensor, test: Tensor, targets: [Int]
+    ) throws -> (threshold: Float, confusion: ConfusionMatrix, testEnergy: [Float]) {
         let trainEnergy = try detector.score(train).instance
         let testEnergy = try detector.score(test).instance
         let threshold = percentile(trainEnergy + testEnergy, 80)
-        return try ConfusionMatrix(predictions: testEnergy.map { $0 > threshold ? 1 : 0 }, targets: targets)
+        return (threshold, try ConfusionMatrix(predictions: testEnergy.map { $0 > threshold ? 1 : 0 }, targets: targets), testEnergy)
     }
 }

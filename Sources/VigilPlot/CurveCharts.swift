@@ -54,6 +54,19 @@ extension Chart {
             width: width, height: height)
     }
 
+    /// The pixel path without points closer than half a pixel to the last kept one (a
+    /// curve of 300,000 thresholds draws the same with a few thousand); the ends are kept.
+    static func decimated(_ points: [(Double, Double)]) -> [(Double, Double)] {
+        guard points.count > 2 else { return points }
+        var kept = [points[0]]
+        for point in points.dropFirst().dropLast() {
+            let last = kept[kept.count - 1]
+            if abs(point.0 - last.0) >= 0.5 || abs(point.1 - last.1) >= 0.5 { kept.append(point) }
+        }
+        kept.append(points[points.count - 1])
+        return kept
+    }
+
     /// Line series on one frame.
     static func lines(
         _ series: [(String, [(Double, Double)])], chart: String, x: (Double, Double), y: (Double, Double), logY: Bool = false,
@@ -71,7 +84,7 @@ extension Chart {
         }
         for (index, (_, points)) in series.enumerated() {
             let colour = Palette.series(index)
-            writer.polyline(points.map { frame.point($0.0, $0.1) }, stroke: colour, width: 2)
+            writer.polyline(decimated(points.map { frame.point($0.0, $0.1) }), stroke: colour, width: 2)
             if points.count <= 60 {
                 for point in points {
                     let (px, py) = frame.point(point.0, point.1)

@@ -110,7 +110,7 @@ struct Evaluate: ParsableCommand {
             let variant: DAGMMProtocol.Variant = `protocol` == .dagmmKDD ? .kdd : .kddRev
             let results = try ProtocolReport.runDAGMM(variant, seeds: seedList, epochs: epochs ?? DAGMMProtocol.defaultEpochs, data: data)
             output = try encoder.encode(results)
-            if reportPath != nil { html = ProtocolReports.dagmm(results, run: facts([("records", "\(data.count)")])) }
+            if reportPath != nil { html = try ProtocolReports.dagmm(results, run: facts([("records", "\(data.count)")])) }
         }
         if let report = reportPath, let html {
             try html.write(to: report)

@@ -102,7 +102,7 @@ enum ProtocolReports {
         return report
     }
 
-    static func dagmm(_ results: [DAGMMProtocol.Result], run: [(String, String)]) -> HTMLReport {
+    static func dagmm(_ results: [DAGMMProtocol.Result], run: [(String, String)]) throws -> HTMLReport {
         var report = HTMLReport(title: "Vigil — the DAGMM paper's KDDCUP protocol")
         report.heading("Run")
         report.facts(run)
@@ -114,6 +114,17 @@ enum ProtocolReports {
                     + [String(format: "%.3f", r.secondsPerEpoch)]
             })
         report.paragraph("Published: paper KDDCUP F1 0.9369, KDDCUP-Rev F1 0.9380; public PyTorch notebook F1 0.9611 after 200 epochs.")
+        let charted = results.filter { !$0.testScores.isEmpty }
+        guard let first = charted.first else { return report }
+        report.heading("Charts")
+        let name = "\(first.variant.rawValue), seed \(first.seed)"
+        report.charts([
+            (try Chart.roc(charted.map { .init(name: "seed \($0.seed)", curve: try ROCCurve(scores: $0.testScores, targets: $0.testTargets)) }, title: "ROC curves of the test energies"), nil),
+            (try Chart.scoreHistogram(first.testScores, labels: first.testTargets, threshold: first.threshold, bins: 60, title: "Test energies — \(name)"),
+             "The dashed line is the 80th percentile of the train + test energies."),
+            (try Chart.confusionMatrix(first.confusion, title: "Confusion matrix — \(name)"), nil),
+            (try Chart.loss(first.lossHistory, title: "Training loss — \(name)"), nil),
+        ])
         return report
     }
 

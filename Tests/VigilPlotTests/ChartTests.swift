@@ -104,6 +104,19 @@ struct ChartTests {
         #expect(try SVGReader.parse(charts[6]).elements.filter { $0.name == "image" }.count == 2 * 5)
     }
 
+    @Test func longCurvesAreDrawnWithAboutOnePointPerPixel() throws {
+        var random = SeededRandom(seed: 4)
+        let many = random.uniformTensor([100_000]).scalars
+        let labels = many.map { $0 > 0.7 ? 1 : 0 }
+        let svg = try SVGReader.parse(try Chart.roc([.init(name: "big", curve: try ROCCurve(scores: many, targets: labels))]))
+        let points = try #require(svg.elements.first { $0.name == "polyline" }?.attributes["points"]).split(separator: " ")
+        #expect(points.count < 2_000)
+        // The curve still runs from (0, 0) to (1, 1).
+        let first = points.first!.split(separator: ",").map { Double($0)! }, last = points.last!.split(separator: ",").map { Double($0)! }
+        #expect(abs(svg.value(atPixel: first[0], axis: "x")) < 1e-6 && abs(svg.value(atPixel: first[1], axis: "y")) < 1e-6)
+        #expect(abs(svg.value(atPixel: last[0], axis: "x") - 1) < 1e-6 && abs(svg.value(atPixel: last[1], axis: "y") - 1) < 1e-6)
+    }
+
     @Test func badInputIsAClearErrorNotABrokenFile() {
         #expect(throws: PlotError.empty(chart: "instance score chart", input: "scores")) { try Chart.instanceScores([]) }
         #expect(throws: PlotError.notFinite(chart: "instance score chart", input: "scores", index: 1)) { try Chart.instanceScores([1, .nan]) }
