@@ -45,7 +45,7 @@ struct AxisScale {
     /// A tick label: plain decimals at the precision of the step, scientific for very large or small values.
     func label(_ value: Double) -> String {
         if value == 0 { return "0" }
-        if abs(value) >= 1e5 || abs(value) < 1e-3 { return String(format: "%.0e", value) }
+        if abs(value) >= 1e5 || abs(value) < 1e-3 { return String(format: "%.3g", value) }
         let step = logarithmic ? value : Self.niceStep((upper - lower) / 6)
         let decimals = max(0, -Int(floor(log10(step))))
         return String(format: "%.\(decimals)f", value)

@@ -4,11 +4,15 @@ import VigilTensor
 
 extension Chart {
     /// The confusion matrix as an annotated heat map: true class by row, predicted class by
-    /// column, each cell with its count and its share of the row.
-    public static func confusionMatrix(_ matrix: ConfusionMatrix, title: String = "Confusion matrix", width: Int = 440, height: Int = 400) throws(PlotError) -> SVGChart {
+    /// column, each cell with its count and its share of the row; `classNames` name the
+    /// negative and the positive class.
+    public static func confusionMatrix(
+        _ matrix: ConfusionMatrix, classNames: (negative: String, positive: String) = ("normal", "outlier"), title: String = "Confusion matrix",
+        width: Int = 440, height: Int = 400
+    ) throws(PlotError) -> SVGChart {
         guard matrix.total > 0 else { throw .empty(chart: "confusion matrix", input: "the matrix") }
         let cells = [[matrix.trueNegatives, matrix.falsePositives], [matrix.falseNegatives, matrix.truePositives]]
-        let names = ["normal", "outlier"]
+        let names = [classNames.negative, classNames.positive]
         var writer = SVGWriter()
         writer.text(Double(width) / 2, 28, title, size: 16, anchor: .middle, weight: "bold")
         let (left, top) = (120.0, 84.0)

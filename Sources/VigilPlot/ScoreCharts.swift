@@ -57,8 +57,10 @@ public enum Chart {
     /// - Parameters:
     ///   - logScores: bins of equal width in log₁₀(score), for heavy-tailed scores (all must be positive).
     ///   - logCounts: a logarithmic count axis.
+    ///   - classNames: the names of label 0 and label 1 in the legend.
     public static func scoreHistogram(
         _ scores: [Float], labels: [Int], threshold: Float? = nil, bins: Int = 40, logScores: Bool = false, logCounts: Bool = false,
+        classNames: (inlier: String, outlier: String) = ("normal", "outlier"),
         title: String = "Score distribution", width: Int = defaultSize.width, height: Int = defaultSize.height
     ) throws(PlotError) -> SVGChart {
         let name = "score histogram"
@@ -103,7 +105,7 @@ public enum Chart {
         }
         frame.end(&writer)
         let inliers = labels.filter { $0 != 1 }.count
-        var entries = [("normal (\(inliers))", Palette.inlier, false), ("outlier (\(labels.count - inliers))", Palette.outlier, false)]
+        var entries = [("\(classNames.inlier) (\(inliers))", Palette.inlier, false), ("\(classNames.outlier) (\(labels.count - inliers))", Palette.outlier, false)]
         if let threshold { entries.append(("threshold \(String(format: "%.4g", threshold))", Palette.threshold, true)) }
         frame.legend(&writer, entries)
         return writer.document(width: width, height: height, title: title)

@@ -118,11 +118,14 @@ enum ProtocolReports {
         guard let first = charted.first else { return report }
         report.heading("Charts")
         let name = "\(first.variant.rawValue), seed \(first.seed)"
+        // Which records are the anomalies depends on the variant.
+        let classes = first.variant == .kdd ? (inlier: "attack", outlier: "normal. (anomaly)") : (inlier: "normal.", outlier: "attack (anomaly)")
         report.charts([
             (try Chart.roc(charted.map { .init(name: "seed \($0.seed)", curve: try ROCCurve(scores: $0.testScores, targets: $0.testTargets)) }, title: "ROC curves of the test energies"), nil),
-            (try Chart.scoreHistogram(first.testScores, labels: first.testTargets, threshold: first.threshold, bins: 60, title: "Test energies — \(name)"),
+            (try Chart.scoreHistogram(
+                first.testScores, labels: first.testTargets, threshold: first.threshold, bins: 60, classNames: classes, title: "Test energies — \(name)"),
              "The dashed line is the 80th percentile of the train + test energies."),
-            (try Chart.confusionMatrix(first.confusion, title: "Confusion matrix — \(name)"), nil),
+            (try Chart.confusionMatrix(first.confusion, classNames: (classes.inlier, classes.outlier), title: "Confusion matrix — \(name)"), nil),
             (try Chart.loss(first.lossHistory, title: "Training loss — \(name)"), nil),
         ])
         return report
