@@ -165,12 +165,14 @@ enum ProtocolReport {
     }
 
     static func runDeepad(models: [DeepadProtocol.Model], split: KDDCup.DeepadSplit, seed: UInt64, epochs: Int?) throws -> [DeepadProtocol.Result] {
-        say("model            ROC AUC  accuracy  precision  recall      F1      F2  threshold  fit s")
+        say("model            ROC AUC  accuracy  precision  recall      F1      F2  threshold  fit s   deepad AUC     F1")
         return try models.map { model in
             let result = try DeepadProtocol.run(model, split: split, seed: seed, epochs: epochs, progress: .epochLines)
+            let published = ProtocolReports.deepadPublished[model]
             say(String(
-                format: "%@ %8.3f %9.3f %10.3f %7.3f %7.3f %7.3f %10.4f %6.1f", model.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0),
-                result.rocAUC, result.accuracy, result.precision, result.recall, result.f1, result.f2, result.threshold, result.fitSeconds))
+                format: "%@ %8.3f %9.3f %10.3f %7.3f %7.3f %7.3f %10.4f %6.1f %12.3f %6.3f", model.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0),
+                result.rocAUC, result.accuracy, result.precision, result.recall, result.f1, result.f2, result.threshold, result.fitSeconds,
+                published?.auc ?? .nan, published?.f1 ?? .nan))
             return result
         }
     }
