@@ -58,13 +58,12 @@ public final class LSTM: Layer {
     /// returns every step's `h` as `[N, 1, units]` pieces and the final state.
     public func unroll(_ input: Variable, from initial: State?) -> (outputs: [Variable], state: State) {
         let (batch, steps) = (input.shape[0], input.shape[1])
-        // The input projection of every time step in one product.
-        let projected = (Variable.matmul(input.reshaped([batch * steps, inputSize]), kernel) + bias)
-            .reshaped([batch, steps, 4 * units])
         var state = initial ?? (Variable(Tensor(zeros: [batch, units])), Variable(Tensor(zeros: [batch, units])))
         var outputs: [Variable] = []
+        // Each step projects its own slice of the input: slicing one projection of the whole
+        // sequence instead would send a full-sequence gradient back from every step (T² work).
         for t in 0..<steps {
-            state = cell(projected.slice(alongAxis: 1, t..<(t + 1)).reshaped([batch, 4 * units]), state)
+            state = step(input.slice(alongAxis: 1, t..<(t + 1)).reshaped([batch, inputSize]), from: state)
             outputs.append(state.h.reshaped([batch, 1, units]))
         }
         return (outputs, state)
@@ -72,7 +71,7 @@ public final class LSTM: Layer {
 
     /// One step from `state` for the input `x` of shape `[N, inputSize]`.
     public func step(_ x: Variable, from state: State) -> State {
-        cell(Variable.matmul(x, kernel) + bias, state)
+        cell(Variable.affine(x, kernel, bias), state)
     }
 
     /// The next state from the projected input `[N, 4·units]` and the recurrent product.
