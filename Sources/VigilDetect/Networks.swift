@@ -51,17 +51,20 @@ public enum ReconstructionFeatureStyle: String, Codable, Sendable, CaseIterable 
 
 /// The two reconstruction features of each row (`[N, 2]`) in the given style.
 public func reconstructionFeatures(_ x: Variable, _ reconstruction: Variable, style: ReconstructionFeatureStyle = .alibi) -> Variable {
-    func norm(_ v: Variable) -> Variable { ((v * v).sum(alongAxis: 1, keepingDimensions: true) + 1e-12).sqrt() }
-    let inputNorm = norm(x)
-    let reconstructionNorm = norm(reconstruction)
-    let cosine = (x * reconstruction).sum(alongAxis: 1, keepingDimensions: true) / (inputNorm * reconstructionNorm)
+    // ‖x‖², ‖x̂‖², x·x̂ and ‖x − x̂‖² per row in one pass; the rest works on [N, 1] columns.
+    let products = Variable.rowInnerProducts(x, reconstruction)
+    func column(_ index: Int) -> Variable { products.slice(alongAxis: 1, index..<(index + 1)) }
+    let inputNorm = (column(0) + 1e-12).sqrt()
+    let reconstructionNorm = (column(1) + 1e-12).sqrt()
+    let distance = (column(3) + 1e-12).sqrt()
+    let cosine = column(2) / (inputNorm * reconstructionNorm)
     switch style {
     case .alibi:
         let smaller = (inputNorm + reconstructionNorm - (inputNorm - reconstructionNorm).abs()) * 0.5
-        let relative = (norm(reconstruction - x) / (smaller + 1e-12)).clamped(to: 0, 100)
+        let relative = (distance / (smaller + 1e-12)).clamped(to: 0, 100)
         return Variable.concatenate([-cosine, relative], alongAxis: 1)
     case .paper:
-        return Variable.concatenate([norm(x - reconstruction) / inputNorm, cosine], alongAxis: 1)
+        return Variable.concatenate([distance / inputNorm, cosine], alongAxis: 1)
     }
 }
 

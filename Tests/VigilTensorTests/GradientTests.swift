@@ -83,6 +83,17 @@ struct GradientTests {
         #expect(checkGradients([sample([3, 1])]) { $0[0].squeezed(axis: 1) }.maxError < tolerance)
     }
 
+    @Test mutating func rowInnerProducts() {
+        let x = sample([3, 5]), y = sample([3, 5])
+        #expect(checkGradients([x, y]) { Variable.rowInnerProducts($0[0], $0[1]) }.maxError < tolerance)
+        let products = Variable.rowInnerProducts(Variable(x), Variable(y)).value
+        let difference = x - y
+        for row in 0..<3 {
+            let expected = [(x * x), (y * y), (x * y), (difference * difference)].map { $0.sum(alongAxis: 1)[row] }
+            for (column, value) in expected.enumerated() { #expect(abs(products[row, column] - value) < 1e-5) }
+        }
+    }
+
     @Test mutating func fusedLSTMCell() {
         let gates = sample([3, 8], -2, 2)
         let cell = sample([3, 2])

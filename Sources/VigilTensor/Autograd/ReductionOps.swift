@@ -119,3 +119,58 @@ extension Tensor {
         }
     }
 }
+
+extension Variable {
+    /// Four inner products of each pair of rows, in one pass: `[‖xₙ‖², ‖yₙ‖², xₙ·yₙ, ‖xₙ − yₙ‖²]`
+    /// (`[N, 4]` from two `[N, D]`), the ingredients of norms, cosines and distances between
+    /// an input and its reconstruction. The distance is summed directly, not as
+    /// `‖x‖² + ‖y‖² − 2x·y`, which cancels catastrophically when `y ≈ x`.
+    ///
+    /// Backward, with `ḡ = [a, b, c, d]` per row: `x̄ = 2a·x + c·y + 2d·(x − y)`,
+    /// `ȳ = 2b·y + c·x − 2d·(x − y)`.
+    public static func rowInnerProducts(_ x: Variable, _ y: Variable) -> Variable {
+        let (a, b) = (x.value, y.value)
+        precondition(a.shape == b.shape && a.shape.count == 2, "rowInnerProducts: shapes \(a.shape) and \(b.shape) must be equal matrices")
+        let (rows, width) = (a.shape[0], a.shape[1])
+        var products = Tensor(zeros: [rows, 4])
+        a.withUnsafeBufferPointer { u in
+            b.withUnsafeBufferPointer { v in
+                products.withUnsafeMutableBufferPointer { out in
+                    for row in 0..<rows {
+                        var (uu, vv, uv, dd): (Float, Float, Float, Float) = (0, 0, 0, 0)
+                        for j in (row * width)..<((row + 1) * width) {
+                            let (p, q) = (u[j], v[j])
+                            uu += p * p
+                            vv += q * q
+                            uv += p * q
+                            dd += (p - q) * (p - q)
+                        }
+                        (out[4 * row], out[4 * row + 1], out[4 * row + 2], out[4 * row + 3]) = (uu, vv, uv, dd)
+                    }
+                }
+            }
+        }
+        return record(products, inputs: [x, y]) { g, needed in
+            var gradientX = Tensor(zeros: [rows, width]), gradientY = Tensor(zeros: [rows, width])
+            g.withUnsafeBufferPointer { gp in
+                a.withUnsafeBufferPointer { u in
+                    b.withUnsafeBufferPointer { v in
+                        gradientX.withUnsafeMutableBufferPointer { gx in
+                            gradientY.withUnsafeMutableBufferPointer { gy in
+                                for row in 0..<rows {
+                                    let (ga, gb, gc, gd) = (gp[4 * row], gp[4 * row + 1], gp[4 * row + 2], gp[4 * row + 3])
+                                    for j in (row * width)..<((row + 1) * width) {
+                                        let (p, q) = (u[j], v[j])
+                                        gx[j] = 2 * ga * p + gc * q + 2 * gd * (p - q)
+                                        gy[j] = 2 * gb * q + gc * p - 2 * gd * (p - q)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return [needed[0] ? gradientX : nil, needed[1] ? gradientY : nil]
+        }
+    }
+}
