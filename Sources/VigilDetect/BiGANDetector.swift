@@ -70,9 +70,7 @@ public final class BiGANDetector: OutlierDetector {
         let generatorAdam = try Adam(learningRate: options.learningRate, globalClipNorm: options.gradientClipNorm)
         var noise = SeededRandom(seed: options.seed &+ 0xB16A)
         let trainer = Trainer(epochs: options.epochs, batchSize: options.batchSize, seed: options.seed, progress: options.progress)
-        // The trainer's own update sees no gradients: each step below applies and clears them.
-        let idle = try SGD(learningRate: 1)
-        return try trainer.fit(network, optimizer: idle, inputs: input) { batch in
+        return try trainer.run(network, inputs: input) { batch in
             let x = Variable(batch.inputs)
             let rows = batch.inputs.shape[0]
             let ones = Variable(Tensor(repeating: 1, shape: [rows, 1]))
@@ -91,7 +89,7 @@ public final class BiGANDetector: OutlierDetector {
             generatorLoss.backward()
             for parameter in discriminatorParameters { parameter.gradient = nil }
             generatorAdam.update(generatorParameters)
-            return Variable(discriminatorLoss.value)
+            return discriminatorLoss.value.scalars[0]
         }
     }
 

@@ -105,6 +105,31 @@ public struct Trainer {
         validationLoss: (() throws -> Float)? = nil,
         loss: (TrainingBatch) throws -> Variable
     ) throws -> TrainingHistory {
+        let parameters = module.parameters
+        return try run(module, inputs: inputs, targets: targets, validationLoss: validationLoss) { batch in
+            let value = try loss(batch)
+            guard value.value.count == 1 else {
+                throw ModelError.shapeMismatch(component: "training loss", expected: [], actual: value.shape)
+            }
+            let lossValue = value.value.scalars[0]
+            guard lossValue.isFinite else { throw ModelError.nonFiniteLoss(epoch: batch.epoch, batch: batch.batch, value: lossValue) }
+            value.backward()
+            optimizer.update(parameters)
+            return lossValue
+        }
+    }
+
+    /// Runs the training loop with a custom step: shuffled mini-batches, progress,
+    /// callbacks, history and early stopping as ``fit(_:optimizer:inputs:targets:validationLoss:loss:)``,
+    /// but `step` does the whole update itself (e.g. a GAN's alternating discriminator and
+    /// generator steps, each with its own optimiser) and returns the batch's loss.
+    ///
+    /// - Throws: as `fit`, and ``ModelError/nonFiniteLoss(epoch:batch:value:)`` when a step
+    ///   returns NaN or an infinity.
+    public func run(
+        _ module: some Module, inputs: Tensor, targets: Tensor? = nil, validationLoss: (() throws -> Float)? = nil,
+        step: (TrainingBatch) throws -> Float
+    ) throws -> TrainingHistory {
         try validate(inputs: inputs, targets: targets, hasValidation: validationLoss != nil)
         let parameters = module.parameters
         let rows = inputs.shape[0]
@@ -125,14 +150,8 @@ public struct Trainer {
                 let data = TrainingBatch(
                     inputs: inputs.gatherRows(indices), targets: targets?.gatherRows(indices), indices: indices,
                     epoch: epoch, batch: batch + 1)
-                let value = try loss(data)
-                guard value.value.count == 1 else {
-                    throw ModelError.shapeMismatch(component: "training loss", expected: [], actual: value.shape)
-                }
-                let lossValue = value.value.scalars[0]
+                let lossValue = try step(data)
                 guard lossValue.isFinite else { throw ModelError.nonFiniteLoss(epoch: epoch, batch: batch + 1, value: lossValue) }
-                value.backward()
-                optimizer.update(parameters)
                 total += Double(lossValue) * Double(indices.count)
                 callbacks.batchEnded?(epoch, batch + 1, lossValue)
                 reporter.batchEnded(batch + 1, loss: Float(total / Double(min(rows, (batch + 1) * batchSize))), samples: (batch + 1) * batchSize)
