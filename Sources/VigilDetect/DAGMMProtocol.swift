@@ -26,8 +26,8 @@ import VigilTensor
 /// which Float32 cannot represent next to 1), raised tenfold only for a component that is
 /// not numerically positive definite: DAGMM scores these data by how far a record falls
 /// from tight clusters of near-identical attack records, so a larger jitter (alibi's 1e-6)
-/// blurs exactly the directions that separate them; with 1e-6, seed 2 fell to F1 0.80,
-/// with 1e-8 it reaches 0.94. The one-hot view is min-max scaled over the whole file
+/// blurs exactly the directions that separate them; with 1e-6, seed 2 fell to F1 0.80
+/// after 20 epochs, with 1e-8 it reaches 0.93. The one-hot view is min-max scaled over the whole file
 /// (the code scales 31 numeric columns by the attack rows' range).
 public enum DAGMMProtocol {
     public enum Variant: String, CaseIterable, Codable, Sendable {
@@ -35,8 +35,8 @@ public enum DAGMMProtocol {
     }
 
     /// The epochs `vigil evaluate` trains unless told otherwise. The paper trains 200, but
-    /// F1 drifts down as the energy term keeps tightening the training clusters (seeds
-    /// 0 / 1 / 2: 0.966 / 0.964 / 0.941 after 20 epochs, 0.889 / 0.928 / 0.781 after 200);
+    /// F1 can drift down as the energy term keeps tightening the training clusters (seeds
+    /// 0 / 1 / 2: 0.965 / 0.961 / 0.927 after 20 epochs, 0.941 / 0.966 / 0.778 after 200);
     /// the public PyTorch code drifts the same way (0.750 / 0.843 after 200).
     public static let defaultEpochs = 20
 
