@@ -161,6 +161,9 @@ struct TensorLoader {
     mutating func take(_ name: String, shape: [Int]) throws -> Tensor {
         guard let tensor = tensors.removeValue(forKey: name) else { throw PersistenceError.missingTensor(file: file, tensor: name) }
         guard tensor.shape == shape else { throw PersistenceError.shapeMismatch(file: file, tensor: name, expected: shape, actual: tensor.shape) }
+        if let bad = tensor.scalars.firstIndex(where: { !$0.isFinite }) {
+            throw PersistenceError.malformed(file: file, problem: "tensor \"\(name)\" holds \(tensor.scalars[bad]) at element \(bad); every weight must be finite")
+        }
         return tensor
     }
 

@@ -98,6 +98,16 @@ struct PersistenceTests {
             return false
         }
 
+        let poisoned = try savedAEGMM()
+        var tensors = try SafeTensors.decode(Array(try Data(contentsOf: weights(poisoned))), file: weights(poisoned).path)
+        tensors["network.encoder.layers.0.bias"]![0] = .nan
+        try Data(try SafeTensors.encode(tensors.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) })).write(to: weights(poisoned))
+        expectLoadError(poisoned) {
+            $0 == .malformed(
+                file: weights(poisoned).path,
+                problem: "tensor \"network.encoder.layers.0.bias\" holds nan at element 0; every weight must be finite")
+        }
+
         let garbage = try savedAEGMM()
         try Data("{not json".utf8).write(to: config(garbage))
         expectLoadError(garbage) {
