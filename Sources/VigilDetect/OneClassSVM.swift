@@ -215,7 +215,8 @@ enum SequentialMinimalOptimization {
         return Solution(alpha: alpha, rho: offset(alpha: alpha, gradient: gradient), iterations: iterations)
     }
 
-    /// LIBSVM's `ρ`: the mean gradient over free variables, or the middle of the feasible interval.
+    /// LIBSVM's `ρ`: the mean gradient over free variables, or the middle of the feasible
+    /// interval (its finite end when it is open, as with ν = 1).
     static func offset(alpha: [Double], gradient: [Double]) -> Double {
         var (upper, lower) = (Double.infinity, -Double.infinity)
         var (sum, free) = (0.0, 0)
@@ -229,6 +230,8 @@ enum SequentialMinimalOptimization {
                 free += 1
             }
         }
-        return free > 0 ? sum / Double(free) : (upper + lower) / 2
+        if free > 0 { return sum / Double(free) }
+        // With ν = 1 every α sits at its upper bound and the interval is open above.
+        return upper.isFinite && lower.isFinite ? (upper + lower) / 2 : (upper.isFinite ? upper : lower)
     }
 }

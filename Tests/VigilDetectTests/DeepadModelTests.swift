@@ -82,6 +82,11 @@ struct OneClassSVMTests {
         let decision = try svm.decisionFunction(Tensor(rows: [[0.5, 0], [2, 0], [0, 0]]))
         let expected = [exp(-0.125) - 0.5 * (1 + k), 0.5 * exp(-2) + 0.5 * exp(-0.5) - 0.5 * (1 + k), 0]
         for (value, reference) in zip(decision, expected) { #expect(abs(Double(value) - reference) < 1e-6) }
+        // ν = 1: both α at the bound 1, ρ = G = 1 + k, so f(x₁) = K(x₁, x₁) + K(x₂, x₁) − ρ = 0.
+        let everything = try OneClassSVM(featureCount: 2, configuration: .init(nu: 1, gamma: 0.5))
+        _ = try everything.fit(Tensor(rows: [[0, 0], [1, 0]]), options: FitOptions(standardize: false))
+        #expect(abs(Double(everything.rho) - (1 + k)) < 1e-6)
+        #expect(abs(try everything.decisionFunction(Tensor(rows: [[0, 0]]))[0]) < 1e-6)
     }
 
     /// The ν-property (Schölkopf et al. 2001): at most a share ν of the training rows lies
