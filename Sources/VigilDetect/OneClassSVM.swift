@@ -93,9 +93,22 @@ public final class OneClassSVM: OutlierDetector {
         guard let supportVectors, let coefficients else {
             throw DetectorError.invalidArgument(name: "OneClassSVM", expected: "a fitted detector", actual: "no support vectors; call fit")
         }
-        let kernel = rbfKernel(data, supportVectors, gamma: configuration.gamma)
-        let decision = Tensor.matmul(kernel, coefficients.reshaped([coefficients.count, 1]))
-        return OutlierScores(instance: decision.scalars.map { rho - $0 }, feature: nil)
+        // Rows in blocks, so the kernel block (rows × support vectors) stays near 64 MiB
+        // however many support vectors a large ν leaves.
+        return OutlierScores(instance: scores(data, supportVectors, coefficients, blockRows: max(1, (16 << 20) / coefficients.count)), feature: nil)
+    }
+
+    /// `ρ − Σ αᵢ K(xᵢ, x)` for each row, `blockRows` rows at a time.
+    func scores(_ data: Tensor, _ supportVectors: Tensor, _ coefficients: Tensor, blockRows: Int) -> [Float] {
+        let (rows, count) = (data.shape[0], coefficients.count)
+        var scores: [Float] = []
+        scores.reserveCapacity(rows)
+        for start in stride(from: 0, to: rows, by: blockRows) {
+            let block = data.slice(alongAxis: 0, start..<min(rows, start + blockRows))
+            let decision = Tensor.matmul(rbfKernel(block, supportVectors, gamma: configuration.gamma), coefficients.reshaped([count, 1]))
+            scores += decision.scalars.map { rho - $0 }
+        }
+        return scores
     }
 }
 

@@ -101,6 +101,10 @@ struct OneClassSVMTests {
             #expect(Double(outside) <= nu * 400 + 1, "ν \(nu): \(outside) training rows outside")
             #expect(Double(svm.coefficients!.count) >= nu * 400 - 1)
             #expect(abs(Double(svm.coefficients!.scalars.reduce(0, +)) - nu * 400) < 1e-3)
+            // Scoring in blocks of rows gives the same values as one block.
+            let (vectors, alphas) = (svm.supportVectors!, svm.coefficients!)
+            let blocked = svm.scores(data, vectors, alphas, blockRows: 7), whole = svm.scores(data, vectors, alphas, blockRows: 400)
+            #expect(blocked.count == 400 && zip(blocked, whole).allSatisfy { abs($0 - $1) < 1e-5 })
         }
     }
 
