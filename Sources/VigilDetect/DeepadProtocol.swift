@@ -81,14 +81,14 @@ public enum DeepadProtocol {
         if let epochs { options.epochs = epochs }
         let start = ContinuousClock.now
         _ = try detector.fit(split.train.features, options: options)
-        let elapsed = ContinuousClock.now - start
+        let fitSeconds = (ContinuousClock.now - start).inSeconds
         let scores = try detector.score(split.test.features).instance
         let targets = split.test.targets!
         let (threshold, confusion) = try ThresholdSearch.best(scores: scores, targets: targets, by: .accuracy)
         return Result(
             model: model, rocAUC: try ROCCurve(scores: scores, targets: targets).area, accuracy: confusion.accuracy,
             precision: confusion.precision, recall: confusion.recall, f1: confusion.f1, f2: confusion.fScore(beta: 2),
-            threshold: threshold, fitSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            threshold: threshold, fitSeconds: fitSeconds,
             scores: scores)
     }
 }

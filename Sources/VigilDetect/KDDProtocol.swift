@@ -92,8 +92,7 @@ public enum AlibiKDDProtocol {
         let sample = training.features.slice(alongAxis: 0, 0..<scoringRows)
         let start = ContinuousClock.now
         _ = try model.score(sample)
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = (ContinuousClock.now - start).inSeconds
         let top = testBatch.features.shape[0] > 0 ? Array(prediction.instanceScores.indices.sorted { prediction.instanceScores[$0] > prediction.instanceScores[$1] }.prefix(3)) : []
         let reconstruction = try (model as? any ReconstructingDetector)?.reconstruct(testBatch.features.gatherRows(top))
         let width = testBatch.features.shape[1]

@@ -32,13 +32,11 @@ public enum GaussianMixture {
             self.covariances = covariances
             choleskyFactors = try covariances.map { covariance in
                 var attempt = jitter
-                while true {
-                    do {
-                        return try covariance.cholesky(jitter: attempt)
-                    } catch where attempt < jitter * 1e6 && attempt > 0 {
-                        attempt *= 10
-                    }
+                for _ in 0..<(jitter > 0 ? 6 : 0) {
+                    if let factor = try? covariance.cholesky(jitter: attempt) { return factor }
+                    attempt *= 10
                 }
+                return try covariance.cholesky(jitter: attempt)
             }
             logDeterminants = choleskyFactors.map { $0.diagonal().log().sum() * 2 }
         }

@@ -42,7 +42,7 @@ final class ProgressReporter {
         let now = ContinuousClock.now
         guard batch == batches || now - lastDraw > .milliseconds(100) else { return }
         lastDraw = now
-        let elapsed = seconds(since: epochStart)
+        let elapsed = (ContinuousClock.now - epochStart).inSeconds
         let eta = elapsed / Double(batch) * Double(batches - batch)
         let width = 30
         let done = width * batch / batches

@@ -158,7 +158,7 @@ public struct Trainer {
             }
             history.loss.append(Float(total / Double(rows)))
             if let validationLoss { history.validationLoss.append(try validationLoss()) }
-            history.epochSeconds.append(seconds(since: clock))
+            history.epochSeconds.append((ContinuousClock.now - clock).inSeconds)
             reporter.epochEnded(epoch, history: history, samples: rows)
             if callbacks.epochEnded?(epoch, history) == false { break }
             if let stopping = earlyStopping {
@@ -193,9 +193,4 @@ public struct Trainer {
             try ModelError.require(stopping.patience >= 1, "patience", stopping.patience, "must be at least 1")
         }
     }
-}
-
-func seconds(since start: ContinuousClock.Instant) -> Double {
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
 }

@@ -83,7 +83,7 @@ struct Evaluate: ParsableCommand {
             let elapsed = ContinuousClock.now - clock
             return ProtocolReports.runFacts(
                 data: path.path, extra: [("protocol", `protocol`.rawValue), ("seeds", seeds)] + extra, started: started,
-                elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                elapsed: elapsed.inSeconds)
         }
         switch `protocol` {
         case .alibiKDD:
@@ -213,7 +213,7 @@ struct Demo: ParsableCommand {
         let elapsed = ContinuousClock.now - clock
         let facts = ProtocolReports.runFacts(
             data: path.path, extra: [("protocol", "alibi-kdd"), ("records", "\(data.count)")], started: started,
-            elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            elapsed: elapsed.inSeconds)
         try ProtocolReports.alibi(results, run: facts).write(to: report)
         say("wrote \(report)")
     }

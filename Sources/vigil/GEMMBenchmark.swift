@@ -14,8 +14,7 @@ enum GEMMBenchmark {
         while repetitions < 3 || (spent < 0.5 && repetitions < 1000) {
             let start = ContinuousClock.now
             _ = Tensor.matmul(a, b, path: path)
-            let elapsed = ContinuousClock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let seconds = (ContinuousClock.now - start).inSeconds
             best = min(best, seconds)
             spent += seconds
             repetitions += 1
