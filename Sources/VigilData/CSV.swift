@@ -8,22 +8,27 @@ public enum CSV {
     ///
     /// - Parameters:
     ///   - path: the file (plain or `.gz`).
-    ///   - labelColumn: the name of a column holding the target of each row: integers are
-    ///     used as they are; any other values become codes in order of first appearance,
-    ///     with the values as `targetNames`.
+    ///   - labelColumn: the name of a column holding each row's label, read by `labels`
+    ///     into targets 0 (normal) and 1 (outlier), with `targetNames` `["normal", "outlier"]`.
+    ///   - labels: how labels are read; ``LabelCoding/numeric`` (0 = normal) by default.
     ///   - delimiter: the field separator.
+    ///   - limits: the caps on line length and on the number of values read.
     /// - Throws: ``DataError`` naming the file, line and column for a row with the wrong
-    ///   number of fields, an empty or `NA` field (missing value), or a non-number.
-    public static func read(path: String, labelColumn: String? = nil, delimiter: Character = ",") throws -> Dataset {
+    ///   number of fields, an empty or `NA` field (missing value), a non-number, a label
+    ///   the coding cannot read, or a table over the limits.
+    public static func read(
+        path: String, labelColumn: String? = nil, labels: LabelCoding = .numeric, delimiter: Character = ",",
+        limits: InputLimits = .current
+    ) throws -> Dataset {
         guard let separator = delimiter.asciiValue else {
             throw DataError.invalidArgument(name: "delimiter", expected: "an ASCII character", actual: "\(delimiter)")
         }
         var header: [String]?
         var labelIndex: Int?
         var values: [Float] = []
-        var rawLabels: [String] = []
+        var targets: [Int] = []
         var rows = 0
-        try forEachRecord(path: path, delimiter: separator) { fields, line in
+        try forEachRecord(path: path, delimiter: separator, limits: limits) { fields, line in
             guard let names = header else {
                 let names = (0..<fields.count).map { fields.string($0) }
                 header = names
@@ -40,30 +45,25 @@ public enum CSV {
             guard fields.count == names.count else {
                 throw DataError.fieldCount(file: path, line: line, expected: names.count, actual: fields.count)
             }
-            if let labelIndex { rawLabels.append(fields.string(labelIndex)) }
+            guard values.count + fields.count <= limits.maximumElements else {
+                throw DataError.tooLarge(file: path, what: "values in the table", limit: limits.maximumElements, setting: "VIGIL_MAX_ELEMENTS")
+            }
+            if let labelIndex {
+                targets.append(try fields.withField(labelIndex) { try labels.target(of: $0, file: path, line: line, column: labelIndex + 1, name: names[labelIndex]) })
+            }
             try appendNumbers(fields, skipping: labelIndex, names: names, file: path, line: line, to: &values)
             rows += 1
         }
         guard let header else { throw DataError.malformed(file: path, expected: "a header line", actual: "an empty file") }
-        let featureNames = header.enumerated().filter { $0.offset != labelIndex }.map(\.element)
-        var targets: [Int]?
-        var targetNames: [String] = []
-        if labelIndex != nil {
-            if rawLabels.allSatisfy({ Int($0) != nil }) {
-                targets = rawLabels.map { Int($0)! }
-            } else {
-                var codes: [String: Int] = [:]
-                targets = rawLabels.map { value in
-                    if let code = codes[value] { return code }
-                    codes[value] = targetNames.count
-                    targetNames.append(value)
-                    return targetNames.count - 1
-                }
-            }
+        if case let .normal(value) = labels, labelIndex != nil, rows > 0, !targets.contains(0) {
+            throw DataError.unexpectedValue(
+                file: path, line: nil, column: labelIndex! + 1, expected: "some rows labelled \"\(value)\" (the normal label) in column \"\(labelColumn!)\"",
+                actual: "none")
         }
+        let featureNames = header.enumerated().filter { $0.offset != labelIndex }.map(\.element)
         return Dataset(
-            features: Tensor(shape: [rows, featureNames.count], scalars: values), targets: targets,
-            featureNames: featureNames, targetNames: targetNames)
+            features: Tensor(shape: [rows, featureNames.count], scalars: values), targets: labelIndex == nil ? nil : targets,
+            featureNames: featureNames, targetNames: labelIndex == nil ? [] : ["normal", "outlier"])
     }
 
     /// Parses every field but `skipping` as a number and appends it to `values`.
@@ -107,19 +107,24 @@ public enum CSV {
 
     /// Calls `body` with the fields of every record (quotes removed) and the line on which
     /// the record starts.
-    static func forEachRecord(path: String, delimiter: UInt8, _ body: (Record, Int) throws -> Void) throws {
+    static func forEachRecord(path: String, delimiter: UInt8, limits: InputLimits = .current, _ body: (Record, Int) throws -> Void) throws {
         var record = Record()
         var fieldStart = 0
         var inQuotes = false
         var startLine = 0
         var quoteLine = 0
         var quoteColumn = 0
-        try LineReader.forEachLine(path) { line, number in
+        try LineReader.forEachLine(path, maximumLineBytes: limits.maximumLineBytes) { line, number in
             if !inQuotes {
                 if line.isEmpty { return }
                 startLine = number
             } else {
                 record.bytes.append(0x0A)  // the line break inside a quoted field
+                guard record.bytes.count <= limits.maximumLineBytes else {
+                    throw DataError.tooLarge(
+                        file: path, what: "bytes in the quoted field opened at line \(quoteLine)", limit: limits.maximumLineBytes,
+                        setting: "VIGIL_MAX_LINE_BYTES")
+                }
             }
             var index = 0
             let count = line.count
@@ -175,29 +180,12 @@ public enum CSV {
             if let targets = dataset.targets { fields.append(String(targets[row])) }
             text += fields.joined(separator: ",") + "\n"
         }
-        try AtomicFile.write(Array(text.utf8), to: path)
+        try OutputFile.write(Array(text.utf8), to: path)
     }
 
     private static func quoted(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-}
-
-/// Writes files so that readers see the old content or the new, never half of it.
-enum AtomicFile {
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try Data(bytes).write(to: temporary)
-        } catch {
-            throw DataError.ioFailure(file: path, reason: "cannot write: \(error.localizedDescription)")
-        }
-        if rename(temporary.path, url.path) != 0 {
-            try? FileManager.default.removeItem(at: temporary)
-            throw DataError.ioFailure(file: path, reason: "cannot move the written file into place")
-        }
     }
 }
 
@@ -207,24 +195,23 @@ extension CSV {
     /// present, is left out of the features.
     ///
     /// - Parameter body: called with each batch's features (`[rows, columns]`), the
-    ///   feature names and the line number of the batch's first row.
+    ///   feature names and the line on which each of the batch's rows starts.
     /// - Throws: the same ``DataError``s as ``read(path:labelColumn:delimiter:)``, naming the line.
     public static func forEachBatch(
         path: String, batchSize: Int, labelColumn: String? = nil,
-        _ body: (_ features: Tensor, _ names: [String], _ firstLine: Int) throws -> Void
+        _ body: (_ features: Tensor, _ names: [String], _ lines: [Int]) throws -> Void
     ) throws {
         guard batchSize >= 1 else { throw DataError.invalidArgument(name: "batch size", expected: "at least 1", actual: "\(batchSize)") }
         var header: [String]?
         var skip: Int?
         var values: [Float] = []
-        var rows = 0
-        var firstLine = 0
+        var lines: [Int] = []
         var width = 0
         func flush() throws {
-            guard rows > 0, let header else { return }
-            try body(Tensor(shape: [rows, width], scalars: values), header.enumerated().filter { $0.offset != skip }.map(\.element), firstLine)
+            guard !lines.isEmpty, let header else { return }
+            try body(Tensor(shape: [lines.count, width], scalars: values), header.enumerated().filter { $0.offset != skip }.map(\.element), lines)
             values.removeAll(keepingCapacity: true)
-            rows = 0
+            lines.removeAll(keepingCapacity: true)
         }
         try forEachRecord(path: path, delimiter: 0x2C) { fields, line in
             guard let names = header else {
@@ -237,12 +224,41 @@ extension CSV {
             guard fields.count == names.count else {
                 throw DataError.fieldCount(file: path, line: line, expected: names.count, actual: fields.count)
             }
-            if rows == 0 { firstLine = line }
             try appendNumbers(fields, skipping: skip, names: names, file: path, line: line, to: &values)
-            rows += 1
-            if rows == batchSize { try flush() }
+            lines.append(line)
+            if lines.count == batchSize { try flush() }
         }
         try flush()
         if header == nil { throw DataError.malformed(file: path, expected: "a header line", actual: "an empty file") }
+    }
+}
+
+/// How a label column is read into targets 0 (normal) and 1 (outlier).
+public enum LabelCoding: Sendable, Equatable {
+    /// Every label is a number: 0 is normal, any other number an outlier (`0`, `0.0`,
+    /// `0.00000` and `-0` are all normal). A label that is not a number is an error that
+    /// suggests ``normal(_:)``.
+    case numeric
+    /// Labels are words (or numbers): rows labelled exactly `value` are normal, every
+    /// other label an outlier (numbers also match by value: `0.0` matches `0`).
+    case normal(String)
+
+    func target(of text: UnsafeBufferPointer<UInt8>, file: String, line: Int, column: Int, name: String) throws -> Int {
+        let number = NumberParser.double(text)
+        switch self {
+        case .numeric:
+            guard let number, number.isFinite else {
+                let found = String(decoding: text.prefix(64), as: UTF8.self)
+                throw DataError.unexpectedValue(
+                    file: file, line: line, column: column,
+                    expected: "a numeric label in column \"\(name)\" (0 = normal, any other number = outlier); for word labels name the normal one (--normal-label)",
+                    actual: "\"\(found)\"")
+            }
+            return number == 0 ? 0 : 1
+        case let .normal(value):
+            if text.elementsEqual(value.utf8) { return 0 }
+            if let number, let normal = Double(value), number == normal { return 0 }
+            return 1
+        }
     }
 }

@@ -24,6 +24,8 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case notFound(file: String, searched: [String], hint: String)
     /// An argument is outside its domain.
     case invalidArgument(name: String, expected: String, actual: String)
+    /// The file declares or holds more than an ``InputLimits`` cap allows.
+    case tooLarge(file: String, what: String, limit: Int, setting: String)
 
     public var description: String {
         switch self {
@@ -51,6 +53,8 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
             return "\(file) not found (looked in \(searched.joined(separator: ", "))). \(hint)"
         case let .invalidArgument(name, expected, actual):
             return "invalid \(name): expected \(expected), got \(actual)"
+        case let .tooLarge(file, what, limit, setting):
+            return "\(file): more than \(limit) \(what), the limit (raise it with \(setting))"
         }
     }
 }

@@ -1,11 +1,15 @@
 import Foundation
+import VigilTensor
 
 /// Streams the lines of a text file (plain or gzip-compressed) through a fixed buffer.
 enum LineReader {
     /// Calls `body` with every line's bytes (without the line break or a trailing `\r`)
     /// and its 1-based number. The buffer is only valid during the call.
+    ///
+    /// - Throws: ``DataError/tooLarge(file:what:limit:setting:)`` for a line longer than
+    ///   `maximumLineBytes` (a file without line breaks, a device that never ends).
     static func forEachLine(
-        _ path: String, _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void
+        _ path: String, maximumLineBytes: Int = InputLimits.current.maximumLineBytes, _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void
     ) throws {
         let source = try ByteSource(path: path)
         var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ByteSource.chunkSize, alignment: 16)
@@ -14,6 +18,10 @@ enum LineReader {
         var lineNumber = 0
         while true {
             if filled == buffer.count {
+                guard filled <= maximumLineBytes else {
+                    throw DataError.tooLarge(
+                        file: path, what: "bytes in line \(lineNumber + 1)", limit: maximumLineBytes, setting: "VIGIL_MAX_LINE_BYTES")
+                }
                 // A line longer than the buffer: grow it.
                 let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
                 larger.copyMemory(from: UnsafeRawBufferPointer(buffer))

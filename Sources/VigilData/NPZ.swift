@@ -1,4 +1,5 @@
 import Foundation
+import VigilTensor
 
 extension NumPy {
     /// Reads an `.npz` archive (a zip of `.npy` files, stored or deflated, zip64 or not)
@@ -17,7 +18,7 @@ extension NumPy {
     /// `compressed`), atomically; entries are sorted by name.
     public static func writeArchive(_ arrays: [String: NumPyArray], to path: String, compressed: Bool = false) throws {
         let entries = arrays.keys.sorted().map { ("\($0).npy", encode(arrays[$0]!)) }
-        try AtomicFile.write(try ZipArchive.build(entries, compressed: compressed, file: path), to: path)
+        try OutputFile.write(try ZipArchive.build(entries, compressed: compressed, file: path), to: path)
     }
 }
 

@@ -75,7 +75,7 @@ public enum NumPy {
 
     /// Writes an `.npy` file (format version 1.0), atomically.
     public static func write(_ array: NumPyArray, to path: String) throws {
-        try AtomicFile.write(encode(array), to: path)
+        try OutputFile.write(encode(array), to: path)
     }
 
     /// Parses the bytes of an `.npy` file; `file` names it in errors.

@@ -15,17 +15,23 @@ public enum FileScoring {
         detector: any OutlierDetector, input: String, output: String?, featureScores: Bool = false, batchSize: Int = 65_536
     ) throws {
         guard detector.threshold != nil else { throw DetectorError.noThreshold(detector: type(of: detector).kind) }
-        let json = output?.lowercased().hasSuffix(".json") ?? false
-        let writer = try ScoreWriter(path: output, json: json)
+        let path = output == "-" ? nil : output
+        let json = path?.lowercased().hasSuffix(".json") ?? false
+        let writer = try ScoreWriter(path: path, json: json, input: input)
         do {
             var header = false
-            func emit(_ batch: Tensor, _ firstLine: Int) throws {
+            var rowsBefore = 0
+            func emit(_ batch: Tensor, _ lines: [Int]?) throws {
                 guard batch.shape[1] == detector.featureCount else {
                     throw DataError.malformed(
                         file: input, expected: "\(detector.featureCount) feature columns (the detector's)",
-                        actual: "\(batch.shape[1]) columns at line \(firstLine)")
+                        actual: "\(batch.shape[1]) columns" + (lines.map { " at line \($0[0])" } ?? ""))
                 }
-                let prediction = try detector.predict(batch, returnFeatureScores: featureScores)
+                let prediction: Prediction
+                do { prediction = try detector.predict(batch, returnFeatureScores: featureScores) } catch let error as DetectorError {
+                    throw located(error, file: input, lines: lines, rowsBefore: rowsBefore)
+                }
+                rowsBefore += batch.shape[0]
                 if !header {
                     header = true
                     let extra = prediction.featureScores != nil ? (0..<detector.featureCount).map { "feature_score_\($0)" } : []
@@ -36,7 +42,7 @@ public enum FileScoring {
                     if let feature = prediction.featureScores {
                         values += (0..<detector.featureCount).map { Double(feature[row, $0]) }
                     }
-                    writer.row(values)
+                    try writer.row(values)
                 }
             }
             if input.lowercased().hasSuffix(".npy") {
@@ -44,9 +50,9 @@ public enum FileScoring {
                 guard array.shape.count == 2 else {
                     throw DataError.malformed(file: input, expected: "a 2-D array [rows, features]", actual: "shape \(array.shape)")
                 }
-                try emit(array.tensor, 1)
+                try emit(array.tensor, nil)
             } else {
-                try CSV.forEachBatch(path: input, batchSize: batchSize) { features, _, firstLine in try emit(features, firstLine) }
+                try CSV.forEachBatch(path: input, batchSize: batchSize) { features, _, lines in try emit(features, lines) }
             }
             try writer.finish()
         } catch {
@@ -54,33 +60,31 @@ public enum FileScoring {
             throw error
         }
     }
+
+    /// A detector's error about a row of a batch, placed in the file: its line (CSV) and its
+    /// data row counted from the file's first (0-based, as the scores are written).
+    static func located(_ error: DetectorError, file: String, lines: [Int]?, rowsBefore: Int) -> DetectorError {
+        let row: Int
+        switch error {
+        case let .notFinite(_, r, _), let .nonFiniteScore(_, r, _): row = r
+        default: return error
+        }
+        return .inFile(file: file, line: lines.map { $0[row] } ?? 0, dataRow: rowsBefore + row, error: error)
+    }
 }
 
 /// Writes score rows to a temporary file renamed into place at the end (or to standard output).
 final class ScoreWriter {
-    private let path: String?
     private let json: Bool
-    private let temporary: URL?
-    private let handle: FileHandle
+    private let stream: OutputFile.Stream?
     private var columns: [String] = []
     private var pending = ""
     private var first = true
 
-    init(path: String?, json: Bool) throws {
-        self.path = path
+    /// A writer to `path` (standard output when `nil`), which must not be `input`.
+    init(path: String?, json: Bool, input: String) throws {
         self.json = json
-        if let path {
-            let url = URL(fileURLWithPath: path)
-            let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil), let handle = FileHandle(forWritingAtPath: temporary.path) else {
-                throw DataError.ioFailure(file: path, reason: "cannot create the output file")
-            }
-            self.temporary = temporary
-            self.handle = handle
-        } else {
-            temporary = nil
-            handle = FileHandle.standardOutput
-        }
+        stream = try path.map { try OutputFile.Stream(path: $0, inputs: [input]) }
     }
 
     func begin(columns: [String]) {
@@ -88,7 +92,7 @@ final class ScoreWriter {
         pending += json ? "[" : columns.joined(separator: ",") + "\n"
     }
 
-    func row(_ values: [Double]) {
+    func row(_ values: [Double]) throws {
         if json {
             let fields = zip(columns, values).map { name, value in
                 name == "is_outlier" ? "\"\(name)\":\(Int(value))" : "\"\(name)\":\(Float(value))"
@@ -99,29 +103,20 @@ final class ScoreWriter {
                 .joined(separator: ",") + "\n"
         }
         first = false
-        if pending.utf8.count > 1 << 20 { flush() }
+        if pending.utf8.count > 1 << 20 { try flush() }
     }
 
-    private func flush() {
-        handle.write(Data(pending.utf8))
+    private func flush() throws {
+        if let stream { try stream.write(Array(pending.utf8)) } else { FileHandle.standardOutput.write(Data(pending.utf8)) }
         pending = ""
     }
 
     func finish() throws {
         if json { pending += columns.isEmpty ? "[]\n" : "\n]\n" }
-        flush()
-        guard let temporary, let path else { return }
-        try handle.close()
-        if rename(temporary.path, path) != 0 {
-            try? FileManager.default.removeItem(at: temporary)
-            throw DataError.ioFailure(file: path, reason: "cannot move the scores into place")
-        }
+        try flush()
+        try stream?.commit()
     }
 
     /// Removes the partial output after a failure.
-    func abandon() {
-        guard let temporary else { return }
-        try? handle.close()
-        try? FileManager.default.removeItem(at: temporary)
-    }
+    func abandon() { stream?.abandon() }
 }

@@ -30,21 +30,67 @@ public final class VariationalAutoencoder: Module {
 
     /// One pass with a fresh draw of `ε`: the reconstruction, the sampled code and the heads.
     public func callAsFunction(_ x: Variable, noise: inout SeededRandom) -> (reconstruction: Variable, z: Variable, mean: Variable, logVariance: Variable) {
+        pass(x) { noise.normalTensor($0) }
+    }
+
+    /// One pass with the given noise `ε` (`[rows, latentDimension]`).
+    public func callAsFunction(_ x: Variable, epsilon: Tensor) -> (reconstruction: Variable, z: Variable, mean: Variable, logVariance: Variable) {
+        pass(x) { _ in epsilon }
+    }
+
+    private func pass(_ x: Variable, _ epsilon: ([Int]) -> Tensor) -> (reconstruction: Variable, z: Variable, mean: Variable, logVariance: Variable) {
         let hidden = encoder(x)
         let mu = mean(hidden)
         let logVar = logVariance(hidden)
-        let epsilon = noise.normalTensor(mu.shape)
-        let z = mu + (logVar * 0.5).exp() * epsilon
+        let z = mu + (logVar * 0.5).exp() * epsilon(mu.shape)
         return (decoder(z), z, mu, logVar)
     }
 }
 
+/// The sampling noise for scoring `data` with `samples` draws per row: `[rows · samples,
+/// width]`, the draws of row `r` in rows `r·samples ..< (r+1)·samples` (the order of
+/// ``repeatRows(_:_:)``).
+///
+/// Each row's draws come from a generator keyed by `seed` and the bits of the row's own
+/// values, not from one stream over the batch: a record gets the same noise, hence the same
+/// score, whatever its position, its batch, the chunking or the thread count. (alibi-detect
+/// draws fresh noise on every call, so its scores are not reproducible at all.)
+func rowKeyedNoise(_ data: Tensor, samples: Int, width: Int, seed: UInt64) -> Tensor {
+    let (rows, columns) = (data.shape[0], data.shape[1])
+    var noise = [Float](repeating: 0, count: rows * samples * width)
+    data.withUnsafeBufferPointer { values in
+        for row in 0..<rows {
+            var key = seed ^ 0x9E37_79B9_7F4A_7C15
+            for column in 0..<columns { key = mixBits(key ^ UInt64(values[row * columns + column].bitPattern)) }
+            var generator = SeededRandom(seed: key)
+            for index in (row * samples * width)..<((row + 1) * samples * width) { noise[index] = generator.normal() }
+        }
+    }
+    return Tensor(shape: [rows * samples, width], scalars: noise)
+}
+
+/// SplitMix64's finaliser: a bijective mix of 64 bits in which every input bit reaches every output bit.
+@inline(__always)
+private func mixBits(_ value: UInt64) -> UInt64 {
+    var z = value &+ 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+}
+
 /// Which reconstruction features join the code in a DAGMM's `z`.
 public enum ReconstructionFeatureStyle: String, Codable, Sendable, CaseIterable {
-    /// alibi-detect's `eucl_cosim_features`: `[−cos(x, x̂), e]` with
+    /// alibi-detect's `eucl_cosim_features` as it is documented: `[−cos(x, x̂), e]` with
     /// `e = ‖x̂ − x‖ / (min(‖x̂‖, ‖x‖) + 1e-12)` clipped to `[0, 100]`. The cosine's sign
-    /// follows Keras's `cosine_similarity` loss, which returns `−cos`.
+    /// follows Keras's `cosine_similarity` loss, which returns `−cos`. Vigil's default.
     case alibi
+    /// What alibi-detect (0.13) actually computes, for detectors trained there: its
+    /// `eucl_cosim_features` calls `relative_euclidean_distance(y, x, -1)`, so the `−1`
+    /// lands in the `eps` slot and `e = ‖x̂ − x‖ / (min(‖x̂‖, ‖x‖) − 1)`, clipped to
+    /// `[0, 100]` — 0 for every row whose smaller norm is below 1, 100 just above it.
+    /// A deviation from the intended formula (``alibi``); use it only to score weights
+    /// trained by alibi-detect exactly as alibi does.
+    case alibiAsReleased = "alibi-as-released"
     /// The DAGMM paper's: `[‖x − x̂‖ / ‖x‖, cos(x, x̂)]`.
     case paper
 }
@@ -58,11 +104,12 @@ public func reconstructionFeatures(_ x: Variable, _ reconstruction: Variable, st
     let reconstructionNorm = (column(1) + 1e-12).sqrt()
     let distance = (column(3) + 1e-12).sqrt()
     let cosine = column(2) / (inputNorm * reconstructionNorm)
+    func smallerNorm() -> Variable { (inputNorm + reconstructionNorm - (inputNorm - reconstructionNorm).abs()) * 0.5 }
     switch style {
     case .alibi:
-        let smaller = (inputNorm + reconstructionNorm - (inputNorm - reconstructionNorm).abs()) * 0.5
-        let relative = (distance / (smaller + 1e-12)).clamped(to: 0, 100)
-        return Variable.concatenate([-cosine, relative], alongAxis: 1)
+        return Variable.concatenate([-cosine, (distance / (smallerNorm() + 1e-12)).clamped(to: 0, 100)], alongAxis: 1)
+    case .alibiAsReleased:
+        return Variable.concatenate([-cosine, (distance / (smallerNorm() - 1)).clamped(to: 0, 100)], alongAxis: 1)
     case .paper:
         return Variable.concatenate([distance / inputNorm, cosine], alongAxis: 1)
     }

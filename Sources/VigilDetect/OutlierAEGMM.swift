@@ -104,6 +104,13 @@ public final class OutlierAEGMM: OutlierDetector {
     }
 }
 
+extension OutlierAEGMM: MixtureScoring {
+    func stageOfNonFiniteScore(modelInput row: Tensor) -> ScoringStage {
+        let z = GradientTape.withoutRecording { network.forward(Variable(row)).z.value }
+        return z.scalars.allSatisfy(\.isFinite) ? .mixture : .network
+    }
+}
+
 /// The mixture over all rows of `input`, from γ-weighted sums accumulated chunk by chunk
 /// (`forward` maps a chunk to its latent vectors and memberships), so the whole training
 /// set never passes through the network at once.

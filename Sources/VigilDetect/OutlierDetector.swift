@@ -117,10 +117,26 @@ public protocol OutlierDetector: AnyObject {
     func scoreModelInput(_ data: Tensor) throws -> OutlierScores
 }
 
+/// Where in scoring a value stopped being finite.
+public enum ScoringStage: String, Sendable, CaseIterable {
+    /// The stored standardiser (a tiny standard deviation overflows the scaled input).
+    case scaler
+    /// The networks (weights that overflow an activation or the reconstruction).
+    case network
+    /// The stored Gaussian mixture (weights, means or covariances that give no finite energy).
+    case mixture
+}
+
 /// Errors of detectors on unusable input or state.
 public enum DetectorError: Error, Equatable, CustomStringConvertible {
     case featureCount(detector: String, expected: Int, actual: [Int])
+    /// An input value is NaN or infinite (row and column 0-based within the batch).
     case notFinite(detector: String, row: Int, column: Int)
+    /// Scoring produced a NaN or infinite score for a row (0-based within the batch): a
+    /// detector that cannot score must not report an inlier.
+    case nonFiniteScore(detector: String, row: Int, stage: ScoringStage)
+    /// One of the errors above in a file, placed at the row's line.
+    indirect case inFile(file: String, line: Int, dataRow: Int, error: DetectorError)
     case noThreshold(detector: String)
     case invalidArgument(name: String, expected: String, actual: String)
 
@@ -130,6 +146,11 @@ public enum DetectorError: Error, Equatable, CustomStringConvertible {
             "\(detector): expected input of shape [rows, \(expected)], got \(actual)"
         case let .notFinite(detector, row, column):
             "\(detector): value at row \(row), column \(column) is NaN or infinite"
+        case let .nonFiniteScore(detector, row, stage):
+            "\(detector): the score of row \(row) is NaN or infinite (at the \(stage.rawValue) stage); "
+                + "the detector's stored \(stage == .scaler ? "standardiser" : stage == .mixture ? "mixture" : "weights") cannot score this row"
+        case let .inFile(file, line, dataRow, error):
+            "\(file):\(line): data row \(dataRow): \(error.description)"
         case let .noThreshold(detector):
             "\(detector): no threshold; call inferThreshold first"
         case let .invalidArgument(name, expected, actual):
@@ -149,10 +170,29 @@ extension OutlierDetector {
         }
     }
 
-    /// The model's input for raw data: validated, then standardised when the detector has a standardiser.
+    /// The model's input for raw data: validated, then standardised when the detector has a
+    /// standardiser (a scaled value that overflows is a ``ScoringStage/scaler`` error).
     func modelInput(_ data: Tensor) throws -> Tensor {
         try validate(data)
-        return try standardizer?.transform(data) ?? data
+        guard let standardizer else { return data }
+        let scaled = try standardizer.transform(data)
+        if let bad = scaled.scalars.firstIndex(where: { !$0.isFinite }) {
+            throw DetectorError.nonFiniteScore(detector: Self.kind, row: bad / featureCount, stage: .scaler)
+        }
+        return scaled
+    }
+
+    /// Scores model input and checks every instance and feature score is finite.
+    private func checkedScores(_ input: Tensor) throws -> OutlierScores {
+        let scores = try GradientTape.withoutRecording { try scoreModelInput(input) }
+        var badRow = scores.instance.firstIndex(where: { !$0.isFinite })
+        if badRow == nil, let feature = scores.feature, let bad = feature.scalars.firstIndex(where: { !$0.isFinite }) {
+            badRow = bad / max(feature.shape[1], 1)
+        }
+        guard let badRow else { return scores }
+        let row = input.slice(alongAxis: 0, badRow..<(badRow + 1))
+        let stage = (self as? any MixtureScoring)?.stageOfNonFiniteScore(modelInput: row) ?? .network
+        throw DetectorError.nonFiniteScore(detector: Self.kind, row: badRow, stage: stage)
     }
 
     /// Fits the standardiser when asked and returns the training input.
@@ -178,21 +218,29 @@ extension OutlierDetector {
     }
 
     /// Instance (and feature) scores of raw data, in chunks of `chunkSize` rows so memory
-    /// stays bounded; chunks are scored side by side on ``ComputeThreads`` threads.
+    /// stays bounded; chunks are scored side by side on ``ComputeThreads`` threads. A row's
+    /// score depends only on the row: not on the chunking, the batch or the thread count.
+    ///
+    /// - Throws: ``DetectorError/nonFiniteScore(detector:row:stage:)`` naming the first row
+    ///   whose score is NaN or infinite and the stage that produced it; no score is returned.
     public func score(_ data: Tensor, chunkSize: Int = 16_384) throws -> OutlierScores {
         let input = try modelInput(data)
         let rows = input.shape[0]
-        if rows <= chunkSize { return try GradientTape.withoutRecording { try scoreModelInput(input) } }
+        if rows <= chunkSize { return try checkedScores(input) }
         let starts = Array(stride(from: 0, to: rows, by: chunkSize))
         var results = [Result<OutlierScores, Error>?](repeating: nil, count: starts.count)
         results.withUnsafeMutableBufferPointer { buffer in
             let slots = UnsafeSendableSlots(buffer.baseAddress!)
             parallelForEach(starts.count) { index in
                 let chunk = input.slice(alongAxis: 0, starts[index]..<min(rows, starts[index] + chunkSize))
-                slots.pointer[index] = Result { try GradientTape.withoutRecording { try scoreModelInput(chunk) } }
+                slots.pointer[index] = Result { try checkedScores(chunk) }
             }
         }
-        let parts = try results.map { try $0!.get() }
+        let parts = try results.enumerated().map { index, result in
+            do { return try result!.get() } catch let DetectorError.nonFiniteScore(detector, row, stage) {
+                throw DetectorError.nonFiniteScore(detector: detector, row: starts[index] + row, stage: stage)
+            }
+        }
         let features = parts.compactMap(\.feature)
         return OutlierScores(
             instance: parts.flatMap(\.instance), feature: features.count == parts.count ? Tensor.concatenate(features, alongAxis: 0) : nil)
@@ -249,6 +297,14 @@ extension OutlierDetector {
             instanceScores: scores.instance, featureScores: returnFeatureScores ? scores.feature : nil,
             isOutlier: isOutlier, featureIsOutlier: featureIsOutlier)
     }
+}
+
+/// A detector whose score is a mixture's energy over a network's output, so a non-finite
+/// score can be traced to one or the other.
+protocol MixtureScoring: OutlierDetector {
+    /// ``ScoringStage/network`` when the mixture's input `z` of the row is not finite,
+    /// else ``ScoringStage/mixture``.
+    func stageOfNonFiniteScore(modelInput row: Tensor) -> ScoringStage
 }
 
 /// The library's version, written into predictions and saved detectors.

@@ -8,8 +8,8 @@ import VigilTensor
 ///
 /// - Training loss: ``Loss/gaussianNegativeLogLikelihood(_:_:covariance:)`` (alibi's
 ///   `elbo` with `cov_elbo`, default `sim` 0.05) + `β`·``Loss/gaussianKL(mean:logVariance:)``.
-/// - Score (`mse`): every instance repeated `samples` times, reconstructed with fresh
-///   latent noise; feature score = mean over samples of `(x − x̂)²`; instance score = mean
+/// - Score (`mse`): every instance repeated `samples` times, reconstructed with latent
+///   noise keyed by the seed and the row's values (``rowKeyedNoise(_:samples:width:seed:)``); feature score = mean over samples of `(x − x̂)²`; instance score = mean
 ///   of the top ⌈`outlierPercentage`/100 · features⌉ feature scores.
 /// - Deviation: alibi's trainer draws batches from a 1,024-row shuffle buffer; Vigil
 ///   shuffles the whole training set every epoch.
@@ -91,9 +91,9 @@ public final class OutlierVAE: OutlierDetector {
 
     public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {
         let (rows, samples, features) = (data.shape[0], configuration.samples, featureCount)
-        var noise = SeededRandom(seed: configuration.seed &+ 0x5C0E)
+        let epsilon = rowKeyedNoise(data, samples: samples, width: network.latentDimension, seed: configuration.seed &+ 0x5C0E)
         let repeated = repeatRows(data, samples)
-        let reconstruction = GradientTape.withoutRecording { network(Variable(repeated), noise: &noise).reconstruction.value }
+        let reconstruction = GradientTape.withoutRecording { network(Variable(repeated), epsilon: epsilon).reconstruction.value }
         let difference = repeated - reconstruction
         let perSample: Tensor
         switch (configuration.scoreType, configuration.covariance) {

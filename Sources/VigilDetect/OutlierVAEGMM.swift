@@ -18,10 +18,14 @@ public final class OutlierVAEGMM: OutlierDetector {
         public var samples = 10
         public var jitter: Float = 1e-6
         public var seed: UInt64 = 0
+        /// alibi-detect's reconstruction features (documented or as released) or the DAGMM paper's.
+        public var features = ReconstructionFeatureStyle.alibi
         public init(
             reconstructionWeight: Float = 1e-7, energyWeight: Float = 0.1, covarianceWeight: Float = 0.005,
-            covariance: LikelihoodCovariance = .similarity(0.05), beta: Float = 1, samples: Int = 10, jitter: Float = 1e-6, seed: UInt64 = 0
+            covariance: LikelihoodCovariance = .similarity(0.05), beta: Float = 1, samples: Int = 10, jitter: Float = 1e-6, seed: UInt64 = 0,
+            features: ReconstructionFeatureStyle = .alibi
         ) {
+            self.features = features
             self.reconstructionWeight = reconstructionWeight
             self.energyWeight = energyWeight
             self.covarianceWeight = covarianceWeight
@@ -30,6 +34,25 @@ public final class OutlierVAEGMM: OutlierDetector {
             self.samples = samples
             self.jitter = jitter
             self.seed = seed
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case reconstructionWeight, energyWeight, covarianceWeight, covariance, beta, samples, jitter, seed, features
+        }
+
+        /// Decodes a saved configuration; `features`, added after the first version-1
+        /// detectors, defaults to `alibi` when absent.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            reconstructionWeight = try container.decode(Float.self, forKey: .reconstructionWeight)
+            energyWeight = try container.decode(Float.self, forKey: .energyWeight)
+            covarianceWeight = try container.decode(Float.self, forKey: .covarianceWeight)
+            covariance = try container.decode(LikelihoodCovariance.self, forKey: .covariance)
+            beta = try container.decode(Float.self, forKey: .beta)
+            samples = try container.decode(Int.self, forKey: .samples)
+            jitter = try container.decode(Float.self, forKey: .jitter)
+            seed = try container.decode(UInt64.self, forKey: .seed)
+            features = try container.decodeIfPresent(ReconstructionFeatureStyle.self, forKey: .features) ?? .alibi
         }
     }
 
@@ -41,15 +64,29 @@ public final class OutlierVAEGMM: OutlierDetector {
             self.density = density
         }
 
+        /// The style of the reconstruction features in `z`.
+        public var features = ReconstructionFeatureStyle.alibi
+
         func forward(_ x: Variable, noise: inout SeededRandom) -> (reconstruction: Variable, z: Variable, gamma: Variable, mean: Variable, logVariance: Variable) {
-            let pass = autoencoder(x, noise: &noise)
-            let z = Variable.concatenate([pass.z, reconstructionFeatures(x, pass.reconstruction)], alongAxis: 1)
+            joined(x, autoencoder(x, noise: &noise))
+        }
+
+        func forward(_ x: Variable, epsilon: Tensor) -> (reconstruction: Variable, z: Variable, gamma: Variable, mean: Variable, logVariance: Variable) {
+            joined(x, autoencoder(x, epsilon: epsilon))
+        }
+
+        private func joined(_ x: Variable, _ pass: (reconstruction: Variable, z: Variable, mean: Variable, logVariance: Variable))
+            -> (reconstruction: Variable, z: Variable, gamma: Variable, mean: Variable, logVariance: Variable)
+        {
+            let z = Variable.concatenate([pass.z, reconstructionFeatures(x, pass.reconstruction, style: features)], alongAxis: 1)
             return (pass.reconstruction, z, density(z), pass.mean, pass.logVariance)
         }
     }
 
     public let network: Network
-    public var configuration: Configuration
+    public var configuration: Configuration {
+        didSet { network.features = configuration.features }
+    }
     public let featureCount: Int
     public var standardizer: Standardizer?
     public var threshold: Threshold?
@@ -59,6 +96,7 @@ public final class OutlierVAEGMM: OutlierDetector {
         guard configuration.samples >= 1 else {
             throw DetectorError.invalidArgument(name: "samples", expected: "at least 1", actual: "\(configuration.samples)")
         }
+        network.features = configuration.features
         self.network = network
         self.featureCount = featureCount
         self.configuration = configuration
@@ -89,11 +127,21 @@ public final class OutlierVAEGMM: OutlierDetector {
     public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {
         guard let mixture else { throw DetectorError.invalidArgument(name: "OutlierVAEGMM", expected: "a fitted detector", actual: "no mixture; call fit") }
         let (rows, samples) = (data.shape[0], configuration.samples)
-        var noise = SeededRandom(seed: configuration.seed &+ 0x5C0E)
-        let energy = GradientTape.withoutRecording {
-            GaussianMixture.energy(network.forward(Variable(repeatRows(data, samples)), noise: &noise).z, mixture).value
-        }
+        let energy = GradientTape.withoutRecording { GaussianMixture.energy(Variable(scoringLatent(data)), mixture).value }
         let mean = Tensor(shape: [rows, samples], scalars: energy.scalars).sum(alongAxis: 1) * (1 / Float(samples))
         return OutlierScores(instance: mean.scalars, feature: nil)
+    }
+}
+
+extension OutlierVAEGMM: MixtureScoring {
+    func stageOfNonFiniteScore(modelInput row: Tensor) -> ScoringStage {
+        scoringLatent(row).scalars.allSatisfy(\.isFinite) ? .mixture : .network
+    }
+
+    /// The mixture's input for scoring: `samples` draws of `z` per row (`[rows · samples, latent + 2]`).
+    func scoringLatent(_ data: Tensor) -> Tensor {
+        let samples = configuration.samples
+        let epsilon = rowKeyedNoise(data, samples: samples, width: network.autoencoder.latentDimension, seed: configuration.seed &+ 0x5C0E)
+        return GradientTape.withoutRecording { network.forward(Variable(repeatRows(data, samples)), epsilon: epsilon).z.value }
     }
 }

@@ -59,10 +59,10 @@ protocol PersistableDetector: OutlierDetector {
 
 extension OutlierDetector {
     /// Saves the detector as a folder (`config.json` + `weights.safetensors`), atomically:
-    /// written to a temporary folder beside `folder` and renamed into place, so a crash
-    /// never leaves half a detector and an existing folder is replaced only when the new
-    /// one is complete.
-    public func save(to folder: URL) throws {
+    /// written to a hidden folder beside `folder` and renamed into place, so a crash never
+    /// leaves half a detector. An existing detector folder is replaced (in one atomic swap)
+    /// only with `overwrite`; an existing file, link or other folder never.
+    public func save(to folder: URL, overwrite: Bool = false) throws {
         guard let persistable = self as? any PersistableDetector else {
             throw PersistenceError.cannotWrite(file: folder.path, reason: "\(Self.kind) cannot be saved")
         }
@@ -71,7 +71,7 @@ extension OutlierDetector {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let json = try encoder.encode(configuration)
         let weights = try SafeTensors.encode(tensors, metadata: ["format": "vigil-detector", "kind": Self.kind])
-        try DetectorStore.writeAtomically(folder: folder, files: ["config.json": Array(json), "weights.safetensors": weights])
+        try DetectorStore.writeAtomically(folder: folder, files: ["config.json": Array(json), "weights.safetensors": weights], overwrite: overwrite)
     }
 }
 
@@ -127,30 +127,116 @@ public enum DetectorStore {
         }
     }
 
-    static func writeAtomically(folder: URL, files: [String: [UInt8]]) throws {
+    /// The files of a saved detector folder.
+    static let folderFiles: Set<String> = ["config.json", "weights.safetensors"]
+
+    /// Writes `files` as the folder `folder`, atomically: into a hidden staging folder
+    /// beside it, then renamed into place — on Linux an existing detector is swapped out
+    /// in one `renameat2(RENAME_EXCHANGE)`, so the path always holds the old detector or
+    /// the new one. An existing path is replaced only when it is a saved detector (its
+    /// `config.json` says `"format": "vigil-detector"`) holding nothing else, and only with
+    /// `overwrite`; a file, a link, any other folder is never touched.
+    static func writeAtomically(folder: URL, files: [String: [UInt8]], overwrite: Bool) throws {
         let manager = FileManager.default
-        let parent = folder.deletingLastPathComponent()
-        let staging = parent.appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString).saving")
+        let path = folder.path
+        let existing = try replaceableFolder(folder, overwrite: overwrite)
+        let parent = folder.deletingLastPathComponent().path
+        guard PathKind.of(parent) == .directory else {
+            throw PersistenceError.cannotWrite(file: path, reason: "the folder \(parent) does not exist")
+        }
+        TemporaryPaths.removeStale(besides: path)
+        let staging = TemporaryPaths.stagingPath(for: path, purpose: "saving")
+        TemporaryPaths.register(staging)
+        defer { TemporaryPaths.unregister(staging) }
         do {
-            try manager.createDirectory(at: staging, withIntermediateDirectories: true)
-            for (name, bytes) in files { try Data(bytes).write(to: staging.appendingPathComponent(name)) }
+            try manager.createDirectory(atPath: staging, withIntermediateDirectories: false)
+            for (name, bytes) in files.sorted(by: { $0.key < $1.key }) { try writeNewFile(staging + "/" + name, bytes) }
         } catch {
-            try? manager.removeItem(at: staging)
-            throw PersistenceError.cannotWrite(file: folder.path, reason: error.localizedDescription)
+            try? manager.removeItem(atPath: staging)
+            throw PersistenceError.cannotWrite(file: path, reason: "\(error)")
         }
-        let previous = parent.appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString).previous")
-        let hadPrevious = manager.fileExists(atPath: folder.path)
-        if hadPrevious, rename(folder.path, previous.path) != 0 {
-            try? manager.removeItem(at: staging)
-            throw PersistenceError.cannotWrite(file: folder.path, reason: "cannot move the existing folder aside")
+        guard existing else {
+            if rename(staging, path) != 0 {
+                let reason = String(cString: strerror(errno))
+                try? manager.removeItem(atPath: staging)
+                throw PersistenceError.cannotWrite(file: path, reason: "cannot move the new folder into place: \(reason)")
+            }
+            return
         }
-        if rename(staging.path, folder.path) != 0 {
-            if hadPrevious { _ = rename(previous.path, folder.path) }
-            try? manager.removeItem(at: staging)
-            throw PersistenceError.cannotWrite(file: folder.path, reason: "cannot move the new folder into place")
+        // The staging folder now holds the old detector; removing it is all that is left.
+        guard exchange(staging, path) else {
+            let reason = String(cString: strerror(errno))
+            try? manager.removeItem(atPath: staging)
+            throw PersistenceError.cannotWrite(file: path, reason: "cannot swap the new folder into place: \(reason)")
         }
-        if hadPrevious { try? manager.removeItem(at: previous) }
+        try? manager.removeItem(atPath: staging)
     }
+
+    /// Throws unless a detector may be saved to `folder` (see ``OutlierDetector/save(to:overwrite:)``):
+    /// a command checks this before it trains, so a refused path costs nothing.
+    public static func checkDestination(_ folder: URL, overwrite: Bool) throws {
+        _ = try replaceableFolder(folder, overwrite: overwrite)
+    }
+
+    /// Whether `folder` exists and may be replaced; throws when it exists and may not.
+    private static func replaceableFolder(_ folder: URL, overwrite: Bool) throws -> Bool {
+        let path = folder.path
+        switch PathKind.of(path) {
+        case .missing: return false
+        case .directory: break
+        case let kind:
+            throw PersistenceError.cannotWrite(file: path, reason: "it is \(kind.rawValue), not a detector folder; Vigil will not replace it")
+        }
+        let names = Set((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+        let config = folder.appendingPathComponent("config.json").path
+        let isDetector = names.contains("config.json") && PathKind.of(config) == .regularFile
+            && (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: config))) as? [String: Any])?["format"] as? String
+                == "vigil-detector"
+        guard isDetector else {
+            throw PersistenceError.cannotWrite(
+                file: path, reason: names.isEmpty ? "an empty folder is in the way; remove it or choose another path"
+                    : "it is a folder that is not a saved detector; Vigil will not replace it")
+        }
+        let others = names.subtracting(folderFiles).sorted()
+        guard others.isEmpty else {
+            throw PersistenceError.cannotWrite(
+                file: path, reason: "the detector folder also holds \(others.joined(separator: ", ")); Vigil replaces a detector folder only when it holds nothing else")
+        }
+        guard overwrite else {
+            throw PersistenceError.cannotWrite(file: path, reason: "a saved detector is already there; pass overwrite (--overwrite) to replace it")
+        }
+        return true
+    }
+
+    /// Writes `bytes` to a file that must not exist yet and flushes it to the disk.
+    private static func writeNewFile(_ path: String, _ bytes: [UInt8]) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw PersistenceError.cannotWrite(file: path, reason: String(cString: strerror(errno))) }
+        let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        try file.write(contentsOf: bytes)
+        try file.synchronize()
+        try file.close()
+    }
+
+    /// Swaps two paths in one step where the system can (Linux `renameat2`, macOS
+    /// `renamex_np`); elsewhere moves the old aside first.
+    private static func exchange(_ new: String, _ old: String) -> Bool {
+        #if canImport(Darwin)
+        return renamex_np(new, old, UInt32(RENAME_SWAP)) == 0
+        #else
+        if let renameat2 = linuxRenameAt2 { return renameat2(AT_FDCWD, new, AT_FDCWD, old, 2 /* RENAME_EXCHANGE */) == 0 }
+        let aside = TemporaryPaths.stagingPath(for: old, purpose: "replaced")
+        guard rename(old, aside) == 0 else { return false }
+        guard rename(new, old) == 0 else { _ = rename(aside, old); return false }
+        return rename(aside, new) == 0
+        #endif
+    }
+
+    #if !canImport(Darwin)
+    /// glibc's `renameat2` (declared only under `_GNU_SOURCE`, so looked up at run time).
+    private static let linuxRenameAt2: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32)? =
+        dlsym(dlopen(nil, RTLD_NOW), "renameat2").map { unsafeBitCast($0, to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self) }
+    #endif
 }
 
 /// Hands out loaded tensors by name, checking shapes, and notices leftovers.

@@ -35,13 +35,14 @@ extension OutlierAEGMM {
 
 extension OutlierVAEGMM {
     /// The KDD example: the VAE preset's networks (latent 2) and density net
-    /// `Dense(10, tanh) → Dense(2, softmax)` on the 4-wide `z`.
+    /// `Dense(10, relu) → Dense(2, softmax)` on the 4-wide `z` (relu, where the AEGMM
+    /// example's density net is tanh).
     public static func kddPreset(featureCount: Int = 18, configuration: Configuration = Configuration(), seed: UInt64) throws -> OutlierVAEGMM {
         var generator = SeededRandom(seed: seed)
         let encoder = denseStack([featureCount, 20, 15, 7], [.relu, .relu, .relu], &generator)
         let decoder = denseStack([2, 7, 15, 20, featureCount], [.relu, .relu, .relu, .linear], &generator)
         let autoencoder = VariationalAutoencoder(encoder: encoder, encodedWidth: 7, latentDimension: 2, decoder: decoder, generator: &generator)
-        let density = denseStack([4, 10, 2], [.tanh, .softmax], &generator)
+        let density = denseStack([4, 10, 2], [.relu, .softmax], &generator)
         return try OutlierVAEGMM(network: Network(autoencoder: autoencoder, density: density), featureCount: featureCount, configuration: configuration)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VigilTensor
 
 /// A self-contained HTML report: headings, text, tables and inline SVG charts in one file,
 /// with its CSS inline and no external fetches (no scripts, fonts or images from elsewhere).
@@ -79,12 +80,9 @@ public struct HTMLReport: Sendable {
         """
     }
 
-    /// Writes the report atomically.
-    public func write(to path: String) throws {
-        do {
-            try Data(render().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw PlotError.cannotWrite(file: path, reason: error.localizedDescription)
-        }
+    /// Writes the report atomically, never over one of `inputs` or anything but a
+    /// regular file (``OutputFile``).
+    public func write(to path: String, inputs: [String] = []) throws {
+        try OutputFile.write(Array(render().utf8), to: path, inputs: inputs)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VigilTensor
 
 /// A finished chart: an SVG document, ready to write to a file or inline into HTML.
 public struct SVGChart: Sendable, Equatable {
@@ -7,13 +8,10 @@ public struct SVGChart: Sendable, Equatable {
     public let width: Int
     public let height: Int
 
-    /// Writes the chart atomically (a temporary file renamed into place).
-    public func write(to path: String) throws {
-        do {
-            try Data(svg.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw PlotError.cannotWrite(file: path, reason: error.localizedDescription)
-        }
+    /// Writes the chart atomically, never over one of `inputs` or anything but a regular
+    /// file (``OutputFile``).
+    public func write(to path: String, inputs: [String] = []) throws {
+        try OutputFile.write(Array(svg.utf8), to: path, inputs: inputs)
     }
 }
 
@@ -23,7 +21,6 @@ public enum PlotError: Error, Equatable, CustomStringConvertible {
     case notFinite(chart: String, input: String, index: Int)
     case lengthMismatch(chart: String, expected: String, actual: String)
     case invalidArgument(chart: String, name: String, expected: String, actual: String)
-    case cannotWrite(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -31,7 +28,6 @@ public enum PlotError: Error, Equatable, CustomStringConvertible {
         case let .notFinite(chart, input, index): "\(chart): \(input) at index \(index) is NaN or infinite"
         case let .lengthMismatch(chart, expected, actual): "\(chart): expected \(expected), got \(actual)"
         case let .invalidArgument(chart, name, expected, actual): "\(chart): \(name) must be \(expected), got \(actual)"
-        case let .cannotWrite(file, reason): "\(file): cannot write: \(reason)"
         }
     }
 }

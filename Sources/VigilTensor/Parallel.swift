@@ -48,19 +48,26 @@ func parallelChunks(_ count: Int, minimumPerThread: Int = 16_384, _ body: (Range
     parallelBlocks(count, threads: min(ComputeThreads.count, count / max(minimumPerThread, 1)), body)
 }
 
-/// Runs `body` on `threads` contiguous blocks covering `0..<count` (inline for one),
-/// every boundary a multiple of `alignment`.
+/// Runs `body` on contiguous blocks covering `0..<count` (inline for one thread), every
+/// boundary a multiple of `alignment`, spread over `threads` threads.
+///
+/// The range is cut into `piecesPerThread` blocks per thread (fewer when `alignment`
+/// leaves fewer), taken first come, first served: a thread that is descheduled by another
+/// process hands its share to the others instead of holding up the whole call. The cut
+/// depends on the thread count, so `body` must compute the same values whatever the cut
+/// (element-wise work; products split at register-tile multiples).
 @inline(__always)
-func parallelBlocks(_ count: Int, threads: Int, alignment: Int = 1, _ body: (Range<Int>) -> Void) {
+func parallelBlocks(_ count: Int, threads: Int, alignment: Int = 1, piecesPerThread: Int = 4, _ body: (Range<Int>) -> Void) {
     if threads <= 1 {
         body(0..<count)
         return
     }
-    func boundary(_ chunk: Int) -> Int {
-        chunk == threads ? count : min(count, (count * chunk / threads + alignment / 2) / alignment * alignment)
+    let pieces = max(threads, min(threads * piecesPerThread, count / max(alignment, 1)))
+    func boundary(_ piece: Int) -> Int {
+        piece == pieces ? count : min(count, (count * piece / pieces + alignment / 2) / alignment * alignment)
     }
-    WorkerPool.shared.run(threads, threads: threads) { chunk in
-        let range = boundary(chunk)..<boundary(chunk + 1)
+    WorkerPool.shared.run(pieces, threads: threads) { piece in
+        let range = boundary(piece)..<boundary(piece + 1)
         if !range.isEmpty { body(range) }
     }
 }

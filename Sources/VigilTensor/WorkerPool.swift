@@ -6,32 +6,59 @@ import Synchronization
 /// `DispatchQueue.concurrentPerform` costs tens of microseconds per call on Linux, more
 /// than a whole small kernel; these workers instead spin briefly on an atomic generation
 /// counter after each job (so back-to-back kernels start within a microsecond or two) and
-/// then park on a condition variable. The calling thread always takes part. A call made
-/// while the pool is busy (from inside a job, or from a second thread) runs serially on
-/// its caller, so nesting never deadlocks. Every worker takes part in every job, so the
-/// pool is sized for Vigil's thread counts (a handful), not for hundreds of threads.
+/// then park on a condition variable. The calling thread always takes part.
+///
+/// Workers *join* a job; they are never waited for. The caller takes items until none are
+/// left, then closes the job to latecomers and waits only for the workers that joined and
+/// are still running an item. A worker that is descheduled — the machine busy with another
+/// process, more pool threads than cores — therefore costs nothing: its share is done by
+/// whoever is running. A call made while the pool is busy (from inside a job, or from a
+/// second thread) runs serially on its caller, so nesting never deadlocks.
+///
+/// A worker that is preempted in the middle of an item still holds the call up until it
+/// runs again (a scheduler time slice, milliseconds, against kernels of microseconds).
+/// When the caller has to wait for such a straggler much longer than the items take, the
+/// pool backs off: the next calls run serially on the caller, twice as many after each
+/// further straggle (up to ``maximumBackOff``), fewer again after each call without one.
+/// With every core free nothing straggles and all threads are used; with a core taken by
+/// another process the pool settles near the speed of one thread instead of far below it.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
     private let generation = Atomic<Int>(0)
     private let nextIndex = Atomic<Int>(0)
-    /// Workers that have finished with the current job (and dropped their reference to it).
-    private let finishedWorkers = Atomic<Int>(0)
+    /// The workers inside the current job (low bits) and, once every item is taken, the
+    /// ``closed`` bit that turns latecomers away.
+    private let attendance = Atomic<Int>(0)
+    private static let closed = 1 << 40
     private let busy = Atomic<Bool>(false)
     private let parked = Atomic<Int>(0)
     private let wakeUp = NSCondition()
-    /// Set before `generation` is bumped (release) and read after it is seen (acquire).
+    /// Set before `attendance` is reset and `generation` bumped (release); read by a
+    /// worker only after it has joined (acquire).
     private var job: ((Int) -> Void)?
     private var jobCount = 0
     private var workerCount = 0
 
-    /// Iterations a worker spins before it parks (about 50–100 µs).
+    /// Iterations a worker spins (yielding the core each time) before it parks.
     private let spinLimit = 200
 
-    /// Runs `body(i)` for every `i` in `0..<count`, spread over `threads` threads.
+    /// Calls still to run serially, and how many the next straggle asks for. Touched only
+    /// by the thread holding `busy`.
+    private var serialCallsLeft = 0
+    private var backOff = 1
+    static let maximumBackOff = 4096
+
+    /// Runs `body(i)` for every `i` in `0..<count`, spread over up to `threads` threads.
     func run(_ count: Int, threads: Int, _ body: (Int) -> Void) {
         guard threads > 1, count > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
         else {
+            for index in 0..<count { body(index) }
+            return
+        }
+        if serialCallsLeft > 0 {
+            serialCallsLeft -= 1
+            busy.store(false, ordering: .releasing)
             for index in 0..<count { body(index) }
             return
         }
@@ -40,8 +67,7 @@ final class WorkerPool: @unchecked Sendable {
             job = escapable
             jobCount = count
             nextIndex.store(0, ordering: .relaxed)
-            finishedWorkers.store(0, ordering: .relaxed)
-            let workers = workerCount
+            attendance.store(0, ordering: .releasing)
             // Sequentially consistent with the worker's `parked` increment and re-check
             // below, so either the worker sees the new generation or this sees it parked.
             generation.add(1, ordering: .sequentiallyConsistent)
@@ -50,28 +76,67 @@ final class WorkerPool: @unchecked Sendable {
                 wakeUp.broadcast()
                 wakeUp.unlock()
             }
-            drain(escapable)
-            // Every worker takes part in every job, so the job is done, and no thread
-            // holds the closure any more, once all of them have reported back.
-            while finishedWorkers.load(ordering: .acquiring) < workers {}
+            let start = monotonicNanoseconds()
+            let itemsDone = drain(escapable)
+            let drained = monotonicNanoseconds()
+            // Every item is taken: no worker may join any more, and those inside finish
+            // the item they hold. Then no thread holds the closure.
+            var inside = attendance.bitwiseOr(Self.closed, ordering: .acquiringAndReleasing).oldValue
+            var waits = 0
+            while inside & (Self.closed - 1) != 0 {
+                waits += 1
+                if waits > 64 { sched_yield() }
+                inside = attendance.load(ordering: .acquiring)
+            }
             job = nil
+            if waits > 0 {
+                adjustBackOff(waited: monotonicNanoseconds() - drained, perItem: (drained - start) / UInt64(max(itemsDone, 1)))
+            } else if backOff > 1 {
+                backOff /= 2
+            }
         }
         busy.store(false, ordering: .releasing)
     }
 
+    /// Joins the current job unless it is closed; on success the caller must ``leave()``.
+    private func join() -> Bool {
+        var current = attendance.load(ordering: .relaxed)
+        while current & Self.closed == 0 {
+            let (exchanged, original) = attendance.compareExchange(
+                expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
     /// Runs items of the current job; the worker's reference to the job's closure ends
-    /// with this call, before the worker reports back.
+    /// with this call, before the worker leaves.
     @inline(never)
     private func participate() {
         if let job { drain(job) }
     }
 
-    /// Takes and runs job items until none are left.
-    private func drain(_ job: (Int) -> Void) {
+    /// Counts a straggle when the caller waited far longer than an item takes (a worker
+    /// preempted mid-item), and sets how many calls to run serially.
+    private func adjustBackOff(waited: UInt64, perItem: UInt64) {
+        guard waited > 50_000, waited > 8 * perItem else {
+            if backOff > 1 { backOff /= 2 }
+            return
+        }
+        serialCallsLeft = backOff
+        backOff = min(backOff * 2, Self.maximumBackOff)
+    }
+
+    /// Takes and runs job items until none are left; returns how many it ran.
+    @discardableResult
+    private func drain(_ job: (Int) -> Void) -> Int {
+        var done = 0
         while true {
             let index = nextIndex.add(1, ordering: .relaxed).oldValue
-            if index >= jobCount { return }
+            if index >= jobCount { return done }
             job(index)
+            done += 1
         }
     }
 
@@ -104,8 +169,18 @@ final class WorkerPool: @unchecked Sendable {
                 wakeUp.unlock()
             }
             seen = generation.load(ordering: .acquiring)
-            participate()
-            finishedWorkers.add(1, ordering: .releasing)
+            if join() {
+                participate()
+                attendance.subtract(1, ordering: .releasing)
+            }
         }
     }
+}
+
+/// A monotonic clock in nanoseconds (`CLOCK_MONOTONIC`, a vDSO call of a few nanoseconds).
+@inline(__always)
+private func monotonicNanoseconds() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
 }

@@ -97,7 +97,7 @@ struct Bench: ParsableCommand {
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(report).write(to: URL(fileURLWithPath: json), options: .atomic)
+            try OutputFile.write(Array(try encoder.encode(report)), to: json)
             print("wrote \(json)")
         }
     }

@@ -4,6 +4,7 @@ import VigilData
 import VigilDetect
 import VigilNN
 import VigilPlot
+import VigilTensor
 
 /// `vigil evaluate`: runs a documented protocol and prints its metrics.
 struct Evaluate: ParsableCommand {
@@ -117,7 +118,7 @@ struct Evaluate: ParsableCommand {
             say("wrote \(report)")
         }
         if let json {
-            try output.write(to: URL(fileURLWithPath: json), options: .atomic)
+            try OutputFile.write(Array(output), to: json)
             say("wrote \(json)")
         }
     }

@@ -19,7 +19,8 @@ struct Report: ParsableCommand {
 
     @Option(help: "The saved detector's folder.") var model: String
     @Option(help: "kdd, or a .csv/.npy file of features.") var data: String
-    @Option(help: "In a CSV: the column holding labels (0 = normal).") var labelColumn: String?
+    @Option(help: "In a CSV: the column holding labels (numbers: 0 = normal, any other = outlier).") var labelColumn: String?
+    @Option(help: "The label of normal rows when the label column holds words.") var normalLabel: String?
     @Option(help: "With --data kdd: the protocol seed.") var seed: UInt64 = 0
     @Option(help: "How many of the highest-scoring instances to explain feature by feature.") var top: Int = 3
     @Option(help: "Where to write the report.") var out: String = "vigil-report.html"
@@ -30,6 +31,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFile.checkWritable(out, inputs: [data])
         let started = Date()
         let detector = try DetectorStore.load(from: URL(fileURLWithPath: model))
         let kind = type(of: detector).kind
@@ -38,7 +40,7 @@ struct Report: ParsableCommand {
             let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
             dataset = try KDDCup.continuousView(path: path.path).outlierBatch(samples: 1000, outlierPercentage: 10, seed: seed &+ 1)
         } else {
-            dataset = try UserData.load(data, labelColumn: labelColumn)
+            dataset = try UserData.load(data, labelColumn: labelColumn, normalLabel: normalLabel)
         }
         guard let threshold = detector.threshold else { throw DetectorError.noThreshold(detector: kind) }
         let prediction = try detector.predict(dataset.features, returnFeatureScores: true)
@@ -90,7 +92,7 @@ struct Report: ParsableCommand {
         }
         report.heading("Charts")
         report.charts(charts)
-        try report.write(to: out)
+        try report.write(to: out, inputs: [data, model + "/config.json", model + "/weights.safetensors"])
         print("wrote \(out)")
     }
 }
@@ -137,7 +139,7 @@ struct Plot: ParsableCommand {
         case .pr:
             chart = try Chart.precisionRecall([(name: scoreColumn, curve: try PrecisionRecallCurve(scores: values, targets: needLabels()))], title: title ?? "Precision–recall curve")
         }
-        try chart.write(to: out)
+        try chart.write(to: out, inputs: [scores])
         print("wrote \(out)")
     }
 }

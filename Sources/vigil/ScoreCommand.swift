@@ -14,7 +14,7 @@ struct Score: ParsableCommand {
 
     @Option(help: "The saved detector's folder.") var model: String
     @Option(help: "A .csv (header, numeric columns) or .npy file.") var input: String
-    @Option(help: "Where to write the scores (.csv or .json); standard output when omitted.") var output: String?
+    @Option(help: "Where to write the scores (.csv or .json; a regular file, never the input); standard output when omitted or -.") var output: String?
     @Flag(help: "Also write each feature's score (reconstruction detectors).") var featureScores = false
     @Option(help: "Rows per batch.") var batchSize: Int = 65_536
 

@@ -23,8 +23,11 @@ struct Train: ParsableCommand {
     @Option(help: "kdd, or a .csv/.npy file of features.")
     var data: String
 
-    @Option(help: "In a CSV: the column holding labels (0 = normal).")
+    @Option(help: "In a CSV: the column holding labels (numbers: 0 = normal, any other = outlier).")
     var labelColumn: String?
+
+    @Option(help: "The label of normal rows when the label column holds words (every other label is an outlier).")
+    var normalLabel: String?
 
     @Option(help: "Epochs (default: the KDD protocol's).") var epochs: Int?
     @Option(help: "Batch size (default: the KDD protocol's).") var batchSize: Int?
@@ -37,6 +40,9 @@ struct Train: ParsableCommand {
     @Option(help: "The folder to save the detector to.")
     var out: String
 
+    @Flag(help: "Replace a detector already saved at --out (never a file or any other folder).")
+    var overwrite = false
+
     @OptionGroup var location: DataCommand.Location
 
     func validate() throws {
@@ -47,6 +53,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        try DetectorStore.checkDestination(URL(fileURLWithPath: out), overwrite: overwrite)
         let model: any OutlierDetector
         let options = FitOptions(
             epochs: epochs ?? detector.defaultEpochs, batchSize: batchSize ?? detector.defaultBatchSize,
@@ -60,22 +67,31 @@ struct Train: ParsableCommand {
             try model.inferThreshold(
                 try kdd.outlierBatch(samples: 1000, outlierPercentage: 5, seed: seed).features, percentile: 95, outlierType: outlierType)
         } else {
-            let table = try UserData.load(data, labelColumn: labelColumn)
+            let table = try UserData.load(data, labelColumn: labelColumn, normalLabel: normalLabel)
             let normal = table.targets.map { targets in table.rows(targets.indices.filter { targets[$0] == 0 }) } ?? table
             model = try UserData.detector(detector, featureCount: table.features.shape[1], seed: seed)
             (model as? OutlierVAE)?.configuration.scoreType = scoreType
             _ = try model.fit(normal.features, options: options)
             try model.inferThreshold(normal.features, percentile: thresholdPercentile, outlierType: outlierType)
         }
-        try model.save(to: URL(fileURLWithPath: out))
+        try model.save(to: URL(fileURLWithPath: out), overwrite: overwrite)
         print("saved \(type(of: model).kind) to \(out) (threshold \(model.threshold!.value))")
     }
 }
 
 /// Reading the user's own data files and sizing detectors for them.
 enum UserData {
-    /// A CSV (header, numeric columns) or NPY (2-D) file as a data set.
-    static func load(_ path: String, labelColumn: String?) throws -> Dataset {
+    /// A CSV (header, numeric columns) or NPY (2-D) file as a data set, with at least one
+    /// feature column; labels read as numbers (0 = normal) or, given `normalLabel`, as words.
+    static func load(_ path: String, labelColumn: String?, normalLabel: String?) throws -> Dataset {
+        let table = try loadTable(path, labelColumn: labelColumn, normalLabel: normalLabel)
+        guard table.features.shape[1] >= 1 else {
+            throw DataError.malformed(file: path, expected: "at least one feature column", actual: "none besides the label")
+        }
+        return table
+    }
+
+    private static func loadTable(_ path: String, labelColumn: String?, normalLabel: String?) throws -> Dataset {
         if path.lowercased().hasSuffix(".npy") {
             let array = try NumPy.read(path: path)
             guard array.shape.count == 2 else {
@@ -83,7 +99,7 @@ enum UserData {
             }
             return Dataset(features: array.tensor, featureNames: (0..<array.shape[1]).map { "feature_\($0)" })
         }
-        return try CSV.read(path: path, labelColumn: labelColumn)
+        return try CSV.read(path: path, labelColumn: labelColumn, labels: normalLabel.map { .normal($0) } ?? .numeric)
     }
 
     /// The KDD presets' architectures, resized to `featureCount` inputs.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VigilTensor
 
 /// The `vigil` command line.
 @main
@@ -8,4 +9,10 @@ struct Vigil: ParsableCommand {
         abstract: "Deep outlier detection: train, evaluate, save, load and serve detectors.",
         subcommands: [Demo.self, Train.self, Score.self, Evaluate.self, Report.self, Plot.self, DataCommand.self, Bench.self]
     )
+
+    /// Runs the command; an interrupted or terminated run removes its partial outputs first.
+    static func main() {
+        TemporaryPaths.removeOnTermination()
+        main(nil)
+    }
 }

@@ -13,14 +13,24 @@ struct CSVTests {
 
     @Test func readsHeaderNumbersQuotesAndLabels() throws {
         let path = write("a,\"b, with comma\",label\n1,2.5,cat\n-3e2,\"4\",dog\r\n\n5,6,cat\n")
-        let data = try CSV.read(path: path, labelColumn: "label")
+        let data = try CSV.read(path: path, labelColumn: "label", labels: .normal("cat"))
         #expect(data.featureNames == ["a", "b, with comma"])
         #expect(data.features.shape == [3, 2])
         #expect(data.features.scalars == [1, 2.5, -300, 4, 5, 6])
         #expect(data.targets == [0, 1, 0])
-        #expect(data.targetNames == ["cat", "dog"])
-        let numeric = try CSV.read(path: write("x,target\n1,0\n2,1\n"), labelColumn: "target")
-        #expect(numeric.targets == [0, 1] && numeric.targetNames.isEmpty)
+        #expect(data.targetNames == ["normal", "outlier"])
+        // Numeric labels: 0 is normal however it is written, any other number an outlier,
+        // whatever the first row holds.
+        let numeric = try CSV.read(path: write("x,target\n1,1.00000\n2,0.00000\n3,-0\n4,7\n"), labelColumn: "target")
+        #expect(numeric.targets == [1, 0, 0, 1])
+        #expect(throws: DataError.unexpectedValue(
+            file: path, line: 2, column: 3,
+            expected: "a numeric label in column \"label\" (0 = normal, any other number = outlier); for word labels name the normal one (--normal-label)",
+            actual: "\"cat\"")) { try CSV.read(path: path, labelColumn: "label") }
+        #expect(throws: DataError.unexpectedValue(
+            file: path, line: nil, column: 3, expected: "some rows labelled \"bird\" (the normal label) in column \"label\"", actual: "none")) {
+            try CSV.read(path: path, labelColumn: "label", labels: .normal("bird"))
+        }
     }
 
     @Test func quotedFieldsMayHoldLineBreaksAndQuotes() throws {

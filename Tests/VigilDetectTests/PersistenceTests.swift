@@ -36,11 +36,13 @@ struct PersistenceTests {
             #expect(try loaded.score(data.test).instance == detector.score(data.test).instance)
             #expect(loaded.threshold == detector.threshold)
             #expect(loaded.standardizer == detector.standardizer)
-            // Saving over an existing folder replaces it whole.
-            try loaded.save(to: folder)
+            // Saving over an existing detector needs overwrite, then replaces it whole.
+            #expect(throws: PersistenceError.cannotWrite(
+                file: folder.path, reason: "a saved detector is already there; pass overwrite (--overwrite) to replace it")) { try loaded.save(to: folder) }
+            try loaded.save(to: folder, overwrite: true)
             #expect(try Set(FileManager.default.contentsOfDirectory(atPath: folder.path)) == ["config.json", "weights.safetensors"])
             let parent = try FileManager.default.contentsOfDirectory(atPath: folder.deletingLastPathComponent().path)
-            #expect(!parent.contains { $0.contains(folder.lastPathComponent) && $0.hasSuffix(".saving") })
+            #expect(!parent.contains { $0.hasPrefix(".\(folder.lastPathComponent).vigil-") })
         }
     }
 

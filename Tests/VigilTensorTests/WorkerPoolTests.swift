@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 @testable import VigilTensor
 import _TestSupport
@@ -44,6 +46,31 @@ struct WorkerPoolTests {
         #expect(totals.sorted() == (0..<4).map { 8 * (120 + 16 * $0) })
     }
 
+    @Test func makesProgressWhenOversubscribed() {
+        // Far more pool threads than cores, beside threads that keep every core busy: each
+        // of many small calls must still run every item exactly once, and the whole run
+        // must finish (a pool that waited for every worker to wake would crawl here).
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let stop = StopFlag()
+        let hogs = (0..<cores).map { _ in
+            Thread {
+                var spin = 0
+                while !stop.value.load(ordering: .relaxed) { spin &+= 1 }
+            }
+        }
+        hogs.forEach { $0.start() }
+        defer { stop.value.store(true, ordering: .relaxed) }
+        var totals = [Int](repeating: 0, count: 64)
+        for call in 0..<2_000 {
+            totals.withUnsafeMutableBufferPointer { buffer in
+                let pointer = UncheckedSendable(buffer.baseAddress!)
+                WorkerPool.shared.run(64, threads: 4 * cores + 2) { index in pointer.value[index] += call % 3 }
+            }
+        }
+        let expected = (0..<2_000).reduce(0) { $0 + $1 % 3 }
+        #expect(totals.allSatisfy { $0 == expected })
+    }
+
     @Test func parallelKernelsMatchSerialOnes() {
         var random = SeededRandom(seed: 3)
         let x = random.uniformTensor([300, 200], -4, 4)
@@ -68,4 +95,8 @@ struct WorkerPoolTests {
         ComputeThreads.setThreadCount(1)
         #expect(Tensor.matmul(x, y, path: .portable) == portableParallel)
     }
+}
+
+private final class StopFlag: Sendable {
+    let value = Atomic<Bool>(false)
 }
