@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import VigilTensor
 
 /// A file read in chunks, inflated on the fly when it is gzip-compressed (detected from
 /// its magic bytes `1f 8b`), so files of any size stream through bounded memory.
@@ -12,22 +13,29 @@ final class ByteSource {
     private var finished = false
     static let chunkSize = 1 << 20
 
+    /// Opens a regular file, or a FIFO (streamed like one); a folder, a device or a socket
+    /// is refused with what it is, and a failure to open names the system's reason.
     init(path: String) throws {
         self.path = path
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
-            throw DataError.cannotOpen(file: path, reason: reason)
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw DataError.cannotOpen(file: path, reason: String(cString: strerror(errno))) }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG, S_IFIFO: break
+        case S_IFDIR: throw DataError.cannotOpen(file: path, reason: "it is a folder, expected a file")
+        default: throw DataError.cannotOpen(file: path, reason: "it is a device or a socket, expected a regular file or a pipe")
         }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw DataError.cannotOpen(file: path, reason: String(cString: strerror(errno))) }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         self.handle = handle
         let magic: Data
         do { magic = try handle.read(upToCount: 2) ?? Data() } catch {
-            throw DataError.ioFailure(file: path, reason: "\(error)")
+            throw DataError.ioFailure(file: path, reason: error.localizedDescription)
         }
         if magic == Data([0x1F, 0x8B]) { inflater = try Inflater(format: .gzip, file: path) }
         compressedChunk = magic
     }
 
-    deinit { try? handle.close() }
 
     /// Fills `buffer` with the next bytes of (decompressed) content; returns 0 at the end.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -84,18 +92,21 @@ final class ByteSource {
 
     private func readChunk(max: Int) throws -> Data {
         do { return try handle.read(upToCount: max) ?? Data() } catch {
-            throw DataError.ioFailure(file: path, reason: "\(error)")
+            throw DataError.ioFailure(file: path, reason: error.localizedDescription)
         }
     }
 
-    /// Reads the whole (decompressed) content.
-    static func readAll(_ path: String) throws -> [UInt8] {
+    /// Reads the whole (decompressed) content, of at most `maximumBytes`.
+    static func readAll(_ path: String, maximumBytes: Int = InputLimits.current.maximumElements) throws -> [UInt8] {
         let source = try ByteSource(path: path)
         var result = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: chunkSize)
         while true {
             let count = try chunk.withUnsafeMutableBytes { buffer throws in try source.read(into: buffer) }
             if count == 0 { return result }
+            guard result.count + count <= maximumBytes else {
+                throw DataError.tooLarge(file: path, what: "bytes (decompressed)", limit: maximumBytes, setting: "VIGIL_MAX_ELEMENTS")
+            }
             result.append(contentsOf: chunk[0..<count])
         }
     }
@@ -124,12 +135,14 @@ final class Inflater {
         guard !isAtEnd else { return (0, 0) }
         if input.count > 0 { sawInput = true }
         stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
-        stream.avail_in = uInt(input.count)
+        // zlib counts in 32 bits: offer at most 1 GiB of either side per call.
+        let (inputCount, outputCount) = (min(input.count, 1 << 30), min(output.count, 1 << 30))
+        stream.avail_in = uInt(inputCount)
         stream.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
-        stream.avail_out = uInt(output.count)
+        stream.avail_out = uInt(outputCount)
         let status = CZlib.inflate(&stream, Z_NO_FLUSH)
-        let consumed = input.count - Int(stream.avail_in)
-        let produced = output.count - Int(stream.avail_out)
+        let consumed = inputCount - Int(stream.avail_in)
+        let produced = outputCount - Int(stream.avail_out)
         switch status {
         case Z_OK, Z_BUF_ERROR: break
         case Z_STREAM_END: isAtEnd = true
@@ -156,6 +169,9 @@ final class Inflater {
 
     /// Inflates a complete raw deflate stream (as stored in a zip entry) of known size.
     static func inflateRaw(_ data: [UInt8], expectedSize: Int, file: String) throws -> [UInt8] {
+        guard (0...(InputLimits.current.maximumElements * 8)).contains(expectedSize) else {
+            throw DataError.tooLarge(file: file, what: "bytes in a compressed entry (stated size \(expectedSize))", limit: InputLimits.current.maximumElements * 8, setting: "VIGIL_MAX_ELEMENTS")
+        }
         let inflater = try Inflater(format: .rawDeflate, file: file)
         var output = [UInt8](repeating: 0, count: expectedSize)
         var consumed = 0

@@ -70,7 +70,7 @@ public enum MNIST {
     static func readIDX(_ path: String, rank: Int) throws -> ([Int], [UInt8]) {
         let bytes = try ByteSource.readAll(path)
         guard bytes.count >= 4 + 4 * rank, bytes[0] == 0, bytes[1] == 0 else {
-            throw DataError.malformed(file: path, expected: "an idx file (magic 00 00 08 0\(rank))", actual: "\(Array(bytes.prefix(4)))")
+            throw DataError.malformed(file: path, expected: "an idx file (magic 00 00 08 0\(rank))", actual: "bytes \(hexBytes(bytes.prefix(4)))")
         }
         guard bytes[2] == 0x08, Int(bytes[3]) == rank else {
             throw DataError.unexpectedValue(
@@ -79,10 +79,9 @@ public enum MNIST {
         }
         let dimensions = (0..<rank).map { axis in (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + axis * 4 + $1]) } }
         let start = 4 + 4 * rank
-        let expected = dimensions.reduce(1, *)
-        guard bytes.count - start == expected else {
+        guard let expected = InputLimits(maximumElements: bytes.count).elementCount(dimensions), bytes.count - start == expected else {
             throw DataError.malformed(
-                file: path, expected: "\(expected) data bytes for dimensions \(dimensions)", actual: "\(bytes.count - start)")
+                file: path, expected: "one data byte per element of dimensions \(dimensions)", actual: "\(bytes.count - start) data bytes")
         }
         return (dimensions, Array(bytes[start...]))
     }

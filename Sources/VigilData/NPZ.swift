@@ -5,7 +5,7 @@ extension NumPy {
     /// Reads an `.npz` archive (a zip of `.npy` files, stored or deflated, zip64 or not)
     /// into arrays keyed by name without the `.npy` suffix.
     public static func readArchive(path: String) throws -> [String: NumPyArray] {
-        let bytes = try ByteSource.readAll(path)
+        let bytes = try ByteSource.readAll(path, maximumBytes: InputLimits.current.maximumElements * 8)
         var arrays: [String: NumPyArray] = [:]
         for entry in try ZipArchive.entries(of: bytes, file: path) {
             let name = entry.name.hasSuffix(".npy") ? String(entry.name.dropLast(4)) : entry.name
@@ -33,8 +33,11 @@ enum ZipArchive {
         var localHeaderOffset: Int
     }
 
+    /// The little-endian unsigned integer of `width` bytes at `offset`, capped at 2⁶⁰ so
+    /// that sums of a few of them never overflow (a larger value fails the bounds checks).
     private static func integer(_ bytes: [UInt8], _ offset: Int, _ width: Int) -> Int {
-        (0..<width).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
+        let value = (0..<width).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
+        return Int(min(value, 1 << 60))
     }
 
     static func entries(of bytes: [UInt8], file: String) throws -> [Entry] {
@@ -81,9 +84,16 @@ enum ZipArchive {
                 let length = integer(bytes, extra + 2, 2)
                 if id == 0x0001 {
                     var field = extra + 4
-                    if entry.size == 0xFFFF_FFFF { entry.size = integer(bytes, field, 8); field += 8 }
-                    if entry.compressedSize == 0xFFFF_FFFF { entry.compressedSize = integer(bytes, field, 8); field += 8 }
-                    if entry.localHeaderOffset == 0xFFFF_FFFF { entry.localHeaderOffset = integer(bytes, field, 8) }
+                    func wide() throws -> Int {
+                        guard field + 8 <= min(extraEnd, extra + 4 + length) else {
+                            throw DataError.malformed(file: file, expected: "a complete zip64 extra field", actual: "one cut short at byte \(field)")
+                        }
+                        defer { field += 8 }
+                        return integer(bytes, field, 8)
+                    }
+                    if entry.size == 0xFFFF_FFFF { entry.size = try wide() }
+                    if entry.compressedSize == 0xFFFF_FFFF { entry.compressedSize = try wide() }
+                    if entry.localHeaderOffset == 0xFFFF_FFFF { entry.localHeaderOffset = try wide() }
                 }
                 extra += 4 + length
             }

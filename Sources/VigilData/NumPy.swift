@@ -39,8 +39,11 @@ public struct NumPyArray: Equatable, Sendable {
     public var shape: [Int]
     public var elements: Elements
 
+    /// - Precondition: the shape's extents are non-negative and multiply to the element count.
     public init(shape: [Int], elements: Elements) {
-        precondition(shape.reduce(1, *) == elements.count, "NumPyArray: shape \(shape) for \(elements.count) elements")
+        precondition(
+            shape.allSatisfy { $0 >= 0 } && shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) == elements.count,
+            "NumPyArray: shape \(shape) for \(elements.count) elements")
         self.shape = shape
         self.elements = elements
     }
@@ -68,10 +71,15 @@ public struct NumPyArray: Equatable, Sendable {
 public enum NumPy {
     private static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
 
-    /// Reads an `.npy` file.
-    public static func read(path: String) throws -> NumPyArray {
-        try decode(ByteSource.readAll(path), file: path)
+    /// Reads an `.npy` file (plain or gzip-compressed) of at most
+    /// ``InputLimits/maximumElements`` elements.
+    public static func read(path: String, limits: InputLimits = .current) throws -> NumPyArray {
+        let (dataBytes, overflow) = limits.maximumElements.multipliedReportingOverflow(by: 8)
+        return try decode(ByteSource.readAll(path, maximumBytes: overflow ? Int.max : dataBytes + maximumHeaderBytes + 12), file: path, limits: limits)
     }
+
+    /// The longest header read (NumPy itself refuses headers over 10,000 bytes by default).
+    static let maximumHeaderBytes = 1 << 16
 
     /// Writes an `.npy` file (format version 1.0), atomically.
     public static func write(_ array: NumPyArray, to path: String) throws {
@@ -79,9 +87,9 @@ public enum NumPy {
     }
 
     /// Parses the bytes of an `.npy` file; `file` names it in errors.
-    public static func decode(_ bytes: [UInt8], file: String) throws -> NumPyArray {
+    public static func decode(_ bytes: [UInt8], file: String, limits: InputLimits = .current) throws -> NumPyArray {
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
-            throw DataError.malformed(file: file, expected: "the NumPy magic \\x93NUMPY", actual: "\(Array(bytes.prefix(6)))")
+            throw DataError.malformed(file: file, expected: "an .npy file (starting with \\x93NUMPY)", actual: "a file starting with bytes \(hexBytes(bytes.prefix(6)))")
         }
         let major = bytes[6]
         let headerLength: Int
@@ -97,8 +105,9 @@ public enum NumPy {
         default:
             throw DataError.malformed(file: file, expected: "format version 1, 2 or 3", actual: "version \(major)")
         }
-        guard headerStart + headerLength <= bytes.count else {
-            throw DataError.malformed(file: file, expected: "a header of \(headerLength) bytes", actual: "a file of \(bytes.count) bytes")
+        guard headerLength <= maximumHeaderBytes, headerStart + headerLength <= bytes.count else {
+            throw DataError.malformed(
+                file: file, expected: "a header of at most \(min(maximumHeaderBytes, bytes.count - headerStart)) bytes", actual: "a header length of \(headerLength)")
         }
         let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
         let descriptor = try headerValue("descr", in: header, file: file).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
@@ -109,11 +118,13 @@ public enum NumPy {
         let shapeText = try headerValue("shape", in: header, file: file)
         let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()"))
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard let dimensions = Optional(shape.compactMap { Int($0) }), dimensions.count == shape.count else {
-            throw DataError.malformed(file: file, expected: "a shape tuple of integers", actual: shapeText)
+        guard let dimensions = Optional(shape.compactMap { Int($0) }), dimensions.count == shape.count, dimensions.allSatisfy({ $0 >= 0 }) else {
+            throw DataError.malformed(file: file, expected: "a shape tuple of non-negative integers", actual: messageText(shapeText))
         }
-        let count = dimensions.reduce(1, *)
-        let data = Array(bytes[(headerStart + headerLength)...])
+        guard let count = limits.elementCount(dimensions) else {
+            throw DataError.tooLarge(file: file, what: "elements (shape \(dimensions))", limit: limits.maximumElements, setting: "VIGIL_MAX_ELEMENTS")
+        }
+        let data = bytes[(headerStart + headerLength)...]
         func load<T>(_ type: T.Type) throws -> [T] {
             let size = MemoryLayout<T>.size
             guard data.count == count * size else {
@@ -133,18 +144,18 @@ public enum NumPy {
         default:
             throw DataError.unexpectedValue(
                 file: file, line: nil, column: nil, expected: "dtype float32, float64, int32, int64, uint8 or bool (little-endian)",
-                actual: "dtype \(descriptor)")
+                actual: "dtype \(messageText(descriptor))")
         }
         return NumPyArray(shape: dimensions, elements: elements)
     }
 
     private static func headerValue(_ key: String, in header: String, file: String) throws -> String {
         guard let keyRange = header.range(of: "'\(key)'") ?? header.range(of: "\"\(key)\"") else {
-            throw DataError.malformed(file: file, expected: "a header with '\(key)'", actual: header)
+            throw DataError.malformed(file: file, expected: "a header with '\(key)'", actual: messageText(header))
         }
         var rest = header[keyRange.upperBound...].drop { $0 == " " || $0 == ":" }
         if rest.first == "(" {
-            guard let close = rest.firstIndex(of: ")") else { throw DataError.malformed(file: file, expected: "a closed shape tuple", actual: header) }
+            guard let close = rest.firstIndex(of: ")") else { throw DataError.malformed(file: file, expected: "a closed shape tuple", actual: messageText(header)) }
             return String(rest[...close])
         }
         if let end = rest.firstIndex(where: { $0 == "," || $0 == "}" }) { rest = rest[..<end] }
@@ -171,3 +182,4 @@ public enum NumPy {
         return bytes
     }
 }
+

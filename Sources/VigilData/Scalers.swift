@@ -2,7 +2,8 @@ import VigilTensor
 
 /// Standardisation `(x − mean) / std` with the mean and population standard deviation
 /// (divisor `n`, as NumPy's default and alibi-detect's examples) fitted per column.
-/// Columns with zero deviation are only centred (divided by 1).
+/// A column with zero deviation is stored with deviation 1, so it is only centred (NumPy
+/// would divide by zero); a stored deviation is therefore always positive.
 public struct Standardizer: AffineColumnScaler, Codable, Equatable {
     public var mean: [Float]
     public var standardDeviation: [Float]
@@ -16,11 +17,11 @@ public struct Standardizer: AffineColumnScaler, Codable, Equatable {
     /// Fits the column statistics of `data` (`[rows, columns]`), accumulating in `Double`.
     public init(fitting data: Tensor) {
         let statistics = ColumnStatistics(data)
-        self.init(mean: statistics.mean, standardDeviation: statistics.standardDeviation)
+        self.init(mean: statistics.mean, standardDeviation: statistics.standardDeviation.map { $0 > 0 ? $0 : 1 })
     }
 
     var offset: [Float] { mean }
-    var divisor: [Float] { standardDeviation.map { $0 > 0 ? $0 : 1 } }
+    var divisor: [Float] { standardDeviation }
 }
 
 /// Min-max scaling `(x − min) / (max − min)` per column, fitted on training data; columns

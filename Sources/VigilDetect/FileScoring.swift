@@ -107,7 +107,11 @@ final class ScoreWriter {
     }
 
     private func flush() throws {
-        if let stream { try stream.write(Array(pending.utf8)) } else { FileHandle.standardOutput.write(Data(pending.utf8)) }
+        if let stream { try stream.write(Array(pending.utf8)) } else {
+            do { try FileHandle.standardOutput.write(contentsOf: Data(pending.utf8)) } catch {
+                throw OutputError.failed(file: "standard output", reason: error.localizedDescription)
+            }
+        }
         pending = ""
     }
 

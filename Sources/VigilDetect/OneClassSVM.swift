@@ -53,17 +53,24 @@ public final class OneClassSVM: OutlierDetector {
     public private(set) var iterations = 0
 
     public init(featureCount: Int, configuration: Configuration = Configuration()) throws {
-        guard configuration.nu > 0, configuration.nu <= 1, configuration.gamma > 0, configuration.tolerance > 0, configuration.cacheMegabytes > 0 else {
-            throw DetectorError.invalidArgument(
-                name: "OneClassSVM configuration", expected: "ν in (0, 1], γ > 0, tolerance > 0, cache > 0",
-                actual: "ν \(configuration.nu), γ \(configuration.gamma), tolerance \(configuration.tolerance), cache \(configuration.cacheMegabytes)")
-        }
+        try Self.validate(configuration)
         self.featureCount = featureCount
         self.configuration = configuration
     }
 
+    private static func validate(_ configuration: Configuration) throws {
+        guard configuration.nu > 0, configuration.nu <= 1, configuration.gamma > 0, configuration.gamma.isFinite, configuration.tolerance > 0,
+            configuration.cacheMegabytes > 0
+        else {
+            throw DetectorError.invalidArgument(
+                name: "OneClassSVM configuration", expected: "ν in (0, 1], γ > 0, tolerance > 0, cache > 0",
+                actual: "ν \(configuration.nu), γ \(configuration.gamma), tolerance \(configuration.tolerance), cache \(configuration.cacheMegabytes)")
+        }
+    }
+
     /// A detector restored from saved parts.
-    init(featureCount: Int, configuration: Configuration, supportVectors: Tensor, coefficients: Tensor, rho: Float) {
+    init(featureCount: Int, configuration: Configuration, supportVectors: Tensor, coefficients: Tensor, rho: Float) throws {
+        try Self.validate(configuration)
         self.featureCount = featureCount
         self.configuration = configuration
         self.supportVectors = supportVectors

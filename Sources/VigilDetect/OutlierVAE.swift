@@ -67,11 +67,14 @@ public final class OutlierVAE: OutlierDetector {
     public var threshold: Threshold?
 
     public init(network: VariationalAutoencoder, featureCount: Int, configuration: Configuration = Configuration()) throws {
-        guard configuration.samples >= 1, (0...100).contains(configuration.outlierPercentage), configuration.outlierPercentage > 0 else {
+        guard (1...maximumScoringSamples).contains(configuration.samples), (0...100).contains(configuration.outlierPercentage),
+            configuration.outlierPercentage > 0
+        else {
             throw DetectorError.invalidArgument(
-                name: "OutlierVAE configuration", expected: "samples ≥ 1 and outlier percentage in (0, 100]",
+                name: "OutlierVAE configuration", expected: "samples in 1…\(maximumScoringSamples) and outlier percentage in (0, 100]",
                 actual: "samples \(configuration.samples), outlier percentage \(configuration.outlierPercentage)")
         }
+        try validateCovariance(configuration.covariance, featureCount: featureCount)
         self.network = network
         self.featureCount = featureCount
         self.configuration = configuration
@@ -122,6 +125,17 @@ public final class OutlierVAE: OutlierDetector {
 }
 
 private let halfLogTwoPi = Float(0.5 * Foundation.log(2 * Double.pi))
+
+/// The most noise draws per instance a variational detector scores with (alibi's default
+/// is 10; more than ten thousand only multiplies the cost).
+let maximumScoringSamples = 10_000
+
+/// A likelihood covariance that does not fit the features, as a detector error.
+func validateCovariance(_ covariance: LikelihoodCovariance, featureCount: Int) throws {
+    do { try covariance.validate(featureCount: featureCount) } catch {
+        throw DetectorError.invalidArgument(name: "likelihood covariance", expected: "one that fits \(featureCount) features", actual: "\(error)")
+    }
+}
 
 /// The mean of the top ⌈p/100 · d⌉ feature scores of each row (p = 100: the plain mean).
 func instanceScores(_ featureScores: Tensor, percentage: Double) -> [Float] {

@@ -93,9 +93,13 @@ public final class OutlierVAEGMM: OutlierDetector {
     public var mixture: GaussianMixture.Parameters?
 
     public init(network: Network, featureCount: Int, configuration: Configuration = Configuration()) throws {
-        guard configuration.samples >= 1 else {
-            throw DetectorError.invalidArgument(name: "samples", expected: "at least 1", actual: "\(configuration.samples)")
+        guard (1...maximumScoringSamples).contains(configuration.samples) else {
+            throw DetectorError.invalidArgument(name: "samples", expected: "1…\(maximumScoringSamples)", actual: "\(configuration.samples)")
         }
+        guard configuration.jitter.isFinite, (0...1e-2).contains(configuration.jitter) else {
+            throw DetectorError.invalidArgument(name: "jitter", expected: "a value in [0, 0.01]", actual: "\(configuration.jitter)")
+        }
+        try validateCovariance(configuration.covariance, featureCount: featureCount)
         network.features = configuration.features
         self.network = network
         self.featureCount = featureCount

@@ -83,7 +83,8 @@ public enum DetectorStore {
         let configFile = folder.appendingPathComponent("config.json").path
         let weightsFile = folder.appendingPathComponent("weights.safetensors").path
         let configuration: SavedDetectorConfiguration
-        let configBytes = try read(configFile)
+        let limits = InputLimits.current
+        let configBytes = try read(configFile, maximumBytes: limits.maximumConfigBytes, setting: "VIGIL_MAX_CONFIG_BYTES")
         // Check the version before decoding the rest, so newer formats get a clear message.
         if let header = try? JSONSerialization.jsonObject(with: Data(configBytes)) as? [String: Any] {
             if let version = header["formatVersion"] as? Int, version > SavedDetectorConfiguration.currentFormatVersion {
@@ -101,20 +102,61 @@ public enum DetectorStore {
         guard configuration.format == "vigil-detector" else {
             throw PersistenceError.malformed(file: configFile, problem: "format \"\(configuration.format)\", expected \"vigil-detector\"")
         }
-        let tensors = try SafeTensors.decode(try read(weightsFile), file: weightsFile)
+        let (weightBytes, overflow) = limits.maximumElements.multipliedReportingOverflow(by: 4)
+        let weightLimit = overflow ? Int.max : weightBytes + SafeTensors.maximumHeaderBytes + 8
+        let tensors = try SafeTensors.decode(try read(weightsFile, maximumBytes: weightLimit, setting: "VIGIL_MAX_ELEMENTS"), file: weightsFile)
         var loader = TensorLoader(tensors: tensors, file: weightsFile)
         let detector = try SavedDetectorBuilder.build(configuration, configFile: configFile, loader: &loader)
         try loader.finish()
+        if let standardizer = configuration.standardizer { try validate(standardizer, featureCount: configuration.featureCount, configFile) }
         detector.standardizer = configuration.standardizer
         detector.threshold = configuration.threshold
         return detector
     }
 
-    static func read(_ path: String) throws -> [UInt8] {
-        guard FileManager.default.fileExists(atPath: path) else { throw PersistenceError.missingFile(file: path) }
-        do { return Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+    /// Checks a stored standardiser: one finite mean and one finite, positive deviation per feature.
+    private static func validate(_ standardizer: Standardizer, featureCount: Int, _ file: String) throws {
+        for (name, values) in [("mean", standardizer.mean), ("standardDeviation", standardizer.standardDeviation)] {
+            guard values.count == featureCount else {
+                throw PersistenceError.malformed(file: file, problem: "standardizer.\(name) holds \(values.count) values, expected one per feature (\(featureCount))")
+            }
+        }
+        if let bad = standardizer.mean.firstIndex(where: { !$0.isFinite }) {
+            throw PersistenceError.malformed(file: file, problem: "standardizer.mean[\(bad)] is \(standardizer.mean[bad]); it must be finite")
+        }
+        if let bad = standardizer.standardDeviation.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+            throw PersistenceError.malformed(
+                file: file, problem: "standardizer.standardDeviation[\(bad)] is \(standardizer.standardDeviation[bad]); every deviation must be finite and > 0")
+        }
+    }
+
+    /// The bytes of a detector's file: a regular file in the folder itself (not a link,
+    /// whose target could be any file on the machine), of at most `maximumBytes`.
+    static func read(_ path: String, maximumBytes: Int, setting: String) throws -> [UInt8] {
+        let kind = PathKind.of(path)
+        switch kind {
+        case .missing: throw PersistenceError.missingFile(file: path)
+        case .regularFile: break
+        default: throw PersistenceError.unreadable(file: path, reason: "it is \(kind.rawValue); a saved detector's files must be regular files in its folder")
+        }
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw PersistenceError.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw PersistenceError.unreadable(file: path, reason: "it is not a regular file")
+        }
+        guard Int(info.st_size) <= maximumBytes else {
+            throw PersistenceError.malformed(file: path, problem: "\(info.st_size) bytes, more than the limit of \(maximumBytes) (raise it with \(setting))")
+        }
+        let bytes: Data
+        do { bytes = try handle.read(upToCount: maximumBytes + 1) ?? Data() } catch {
             throw PersistenceError.unreadable(file: path, reason: error.localizedDescription)
         }
+        guard bytes.count <= maximumBytes else {
+            throw PersistenceError.malformed(file: path, problem: "more than \(maximumBytes) bytes, the limit (raise it with \(setting))")
+        }
+        return Array(bytes)
     }
 
     private static func describe(_ error: Error) -> String {
@@ -243,6 +285,9 @@ public enum DetectorStore {
 struct TensorLoader {
     var tensors: [String: Tensor]
     let file: String
+
+    /// The number of values in every tensor not yet taken.
+    var elementCount: Int { tensors.values.reduce(0) { $0 + $1.count } }
 
     mutating func take(_ name: String, shape: [Int]) throws -> Tensor {
         guard let tensor = tensors.removeValue(forKey: name) else { throw PersistenceError.missingTensor(file: file, tensor: name) }

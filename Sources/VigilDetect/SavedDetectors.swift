@@ -13,16 +13,41 @@ extension GaussianMixture.Parameters {
 
     /// Rebuilds a mixture of `components` × `dimension` from saved tensors, refactorising
     /// the covariances (deterministic, so scores are bit-identical to the saved detector's).
-    static func load(_ loader: inout TensorLoader, prefix: String, components: Int, dimension: Int, jitter: Float) throws -> Self {
+    ///
+    /// Checked: the weights are non-negative and sum to 1 (within 10⁻³), every covariance
+    /// is symmetric (within 10⁻⁴ of its largest entry) with a positive diagonal and is
+    /// positive definite, and `jitter` is in `[0, 0.01]`; each error names the tensor.
+    static func load(_ loader: inout TensorLoader, prefix: String, components: Int, dimension: Int, jitter: Float, configFile: String) throws -> Self {
+        guard jitter.isFinite, (0...1e-2).contains(jitter) else {
+            throw PersistenceError.malformed(file: configFile, problem: "jitter \(jitter), expected a value in [0, 0.01]")
+        }
         let weights = try loader.take("\(prefix).weights", shape: [components])
+        if let bad = weights.scalars.firstIndex(where: { $0 < 0 }) {
+            throw PersistenceError.malformed(file: loader.file, problem: "tensor \"\(prefix).weights\" holds \(weights.scalars[bad]) at element \(bad); mixture weights must be ≥ 0")
+        }
+        let total = weights.scalars.reduce(0, +)
+        guard abs(total - 1) <= 1e-3 else {
+            throw PersistenceError.malformed(file: loader.file, problem: "tensor \"\(prefix).weights\" sums to \(total); mixture weights must sum to 1")
+        }
         let means = try loader.take("\(prefix).means", shape: [components, dimension])
-        let covariances = try (0..<components).map {
-            Variable(try loader.take("\(prefix).covariance.\($0)", shape: [dimension, dimension]))
+        let covariances = try (0..<components).map { component in
+            let name = "\(prefix).covariance.\(component)"
+            let matrix = try loader.take(name, shape: [dimension, dimension])
+            let scale = matrix.scalars.map(abs).max() ?? 0
+            for i in 0..<dimension {
+                guard matrix[i, i] > 0 else {
+                    throw PersistenceError.malformed(file: loader.file, problem: "tensor \"\(name)\" has \(matrix[i, i]) at [\(i), \(i)]; a covariance's diagonal must be positive")
+                }
+                for j in 0..<i where abs(matrix[i, j] - matrix[j, i]) > 1e-4 * scale {
+                    throw PersistenceError.malformed(file: loader.file, problem: "tensor \"\(name)\" is not symmetric ([\(i), \(j)] = \(matrix[i, j]), [\(j), \(i)] = \(matrix[j, i]))")
+                }
+            }
+            return Variable(matrix)
         }
         do {
             return try Self(weights: Variable(weights), means: Variable(means), covariances: covariances, jitter: jitter)
         } catch {
-            throw PersistenceError.malformed(file: loader.file, problem: "a mixture covariance is not positive definite")
+            throw PersistenceError.malformed(file: loader.file, problem: "a covariance of \"\(prefix)\" is not positive definite even with 10⁶ × the jitter")
         }
     }
 }
@@ -156,15 +181,60 @@ enum SavedDetectorBuilder {
         return typed
     }
 
+    /// The width a row of `width` values has after passing through `parts` in order; a part
+    /// that does not take the width it is given is an error naming it.
+    static func width(_ width: Int, through parts: [(String, any Layer)], _ file: String) throws -> Int {
+        var current = [1, width]
+        for (name, layer) in parts {
+            do { current = try layer.outputShape(forInputShape: current) } catch {
+                throw PersistenceError.malformed(file: file, problem: "network \"\(name)\" does not fit the detector's shapes: \(error)")
+            }
+        }
+        guard current.count == 2 else {
+            throw PersistenceError.malformed(file: file, problem: "network \"\(parts.last?.0 ?? "")\" gives rows of shape \(current.dropFirst()), expected one vector per row")
+        }
+        return current[1]
+    }
+
+    /// Checks that a part ends at the width the detector needs.
+    static func require(_ actual: Int, _ expected: Int, _ what: String, _ file: String) throws {
+        guard actual == expected else {
+            throw PersistenceError.malformed(file: file, problem: "\(what) has width \(actual), expected \(expected)")
+        }
+    }
+
+    /// The encoder → heads → decoder widths of a saved VAE: returns the latent width.
+    static func checkVAE(_ network: VariationalAutoencoder, featureCount: Int, _ file: String) throws -> Int {
+        let hidden = try width(featureCount, through: [("encoder", network.encoder)], file)
+        let latent = try width(hidden, through: [("mean", network.mean)], file)
+        try require(try width(hidden, through: [("logVariance", network.logVariance)], file), latent, "network \"logVariance\"", file)
+        try require(try width(latent, through: [("decoder", network.decoder)], file), featureCount, "the reconstruction (network \"decoder\")", file)
+        return latent
+    }
+
     static func build(_ configuration: SavedDetectorConfiguration, configFile: String, loader: inout TensorLoader) throws -> any OutlierDetector {
         let networks = configuration.networks
-        guard configuration.featureCount > 0 else {
-            throw PersistenceError.malformed(file: configFile, problem: "featureCount \(configuration.featureCount)")
+        guard (1...InputLimits.current.maximumLayerUnits).contains(configuration.featureCount) else {
+            throw PersistenceError.malformed(
+                file: configFile, problem: "featureCount \(configuration.featureCount), expected 1…\(InputLimits.current.maximumLayerUnits)")
+        }
+        // Every weight the networks declare must be in the weights file, so a network is
+        // never allocated larger than the file that fills it.
+        var declared = 0
+        for (name, spec) in networks.sorted(by: { $0.key < $1.key }) {
+            do { declared += try spec.parameterCount() } catch {
+                throw PersistenceError.malformed(file: configFile, problem: "network \"\(name)\": \(error)")
+            }
+            guard declared <= loader.elementCount else {
+                throw PersistenceError.malformed(
+                    file: configFile, problem: "the networks declare more weights than the \(loader.elementCount) in \(loader.file) (network \"\(name)\")")
+            }
         }
         switch configuration.kind {
         case OutlierVAE.kind:
             guard let settings = configuration.vae else { throw PersistenceError.malformed(file: configFile, problem: "missing \"vae\" settings") }
             let network = try VariationalAutoencoder.build(networks, prefix: "", file: configFile)
+            _ = try checkVAE(network, featureCount: configuration.featureCount, configFile)
             try loader.fill(network, prefix: "network")
             return try OutlierVAE(network: network, featureCount: configuration.featureCount, configuration: settings)
         case OutlierAEGMM.kind:
@@ -172,20 +242,23 @@ enum SavedDetectorBuilder {
             let network = OutlierAEGMM.Network(
                 encoder: try part(networks, "encoder", configFile), decoder: try part(networks, "decoder", configFile),
                 density: try part(networks, "density", configFile))
+            let code = try width(configuration.featureCount, through: [("encoder", network.encoder)], configFile)
+            try require(try width(code, through: [("decoder", network.decoder)], configFile), configuration.featureCount, "the reconstruction (network \"decoder\")", configFile)
+            let (components, dimension) = (try width(code + 2, through: [("density", network.density)], configFile), code + 2)
             try loader.fill(network, prefix: "network")
             let detector = OutlierAEGMM(network: network, featureCount: configuration.featureCount, configuration: settings)
-            let (components, dimension) = try mixtureShape(network.density, configFile)
-            detector.mixture = try .load(&loader, prefix: "mixture", components: components, dimension: dimension, jitter: settings.jitter)
+            detector.mixture = try .load(&loader, prefix: "mixture", components: components, dimension: dimension, jitter: settings.jitter, configFile: configFile)
             return detector
         case OutlierVAEGMM.kind:
             guard let settings = configuration.vaegmm else { throw PersistenceError.malformed(file: configFile, problem: "missing \"vaegmm\" settings") }
             let network = OutlierVAEGMM.Network(
                 autoencoder: try VariationalAutoencoder.build(networks, prefix: "", file: configFile),
                 density: try part(networks, "density", configFile))
+            let latent = try checkVAE(network.autoencoder, featureCount: configuration.featureCount, configFile)
+            let (components, dimension) = (try width(latent + 2, through: [("density", network.density)], configFile), latent + 2)
             try loader.fill(network, prefix: "network")
             let detector = try OutlierVAEGMM(network: network, featureCount: configuration.featureCount, configuration: settings)
-            let (components, dimension) = try mixtureShape(network.density, configFile)
-            detector.mixture = try .load(&loader, prefix: "mixture", components: components, dimension: dimension, jitter: settings.jitter)
+            detector.mixture = try .load(&loader, prefix: "mixture", components: components, dimension: dimension, jitter: settings.jitter, configFile: configFile)
             return detector
         case PCADetector.kind:
             guard let settings = configuration.pca else { throw PersistenceError.malformed(file: configFile, problem: "missing \"pca\" settings") }
@@ -199,6 +272,8 @@ enum SavedDetectorBuilder {
         case OutlierAE.kind:
             guard let settings = configuration.ae else { throw PersistenceError.malformed(file: configFile, problem: "missing \"ae\" settings") }
             let network = OutlierAE.Network(encoder: try part(networks, "encoder", configFile), decoder: try part(networks, "decoder", configFile))
+            let code = try width(configuration.featureCount, through: [("encoder", network.encoder)], configFile)
+            try require(try width(code, through: [("decoder", network.decoder)], configFile), configuration.featureCount, "the reconstruction (network \"decoder\")", configFile)
             try loader.fill(network, prefix: "network")
             return try OutlierAE(network: network, featureCount: configuration.featureCount, configuration: settings)
         case BiGANDetector.kind:
@@ -207,6 +282,11 @@ enum SavedDetectorBuilder {
                 encoder: try part(networks, "encoder", configFile), generator: try part(networks, "generator", configFile),
                 discriminatorFeatures: try part(networks, "discriminatorFeatures", configFile),
                 discriminatorOutput: try part(networks, "discriminatorOutput", configFile))
+            let d = configuration.featureCount
+            let latent = try width(d, through: [("encoder", network.encoder)], configFile)
+            try require(try width(latent, through: [("generator", network.generator)], configFile), d, "the generator's output (network \"generator\")", configFile)
+            let hidden = try width(d + latent, through: [("discriminatorFeatures", network.discriminatorFeatures)], configFile)
+            try require(try width(hidden, through: [("discriminatorOutput", network.discriminatorOutput)], configFile), 1, "the discriminator's logit", configFile)
             try loader.fill(network, prefix: "network")
             return try BiGANDetector(network: network, featureCount: configuration.featureCount, configuration: settings)
         case Seq2SeqDetector.kind:
@@ -229,17 +309,16 @@ enum SavedDetectorBuilder {
             let supportVectors = try loader.take("ocsvm.supportVectors", shape: [m, d])
             let coefficients = try loader.take("ocsvm.coefficients", shape: [m])
             let rho = try loader.take("ocsvm.rho", shape: [1])
-            return OneClassSVM(featureCount: d, configuration: settings, supportVectors: supportVectors, coefficients: coefficients, rho: rho.scalars[0])
+            if let bad = coefficients.scalars.firstIndex(where: { $0 < 0 }) {
+                throw PersistenceError.malformed(file: loader.file, problem: "tensor \"ocsvm.coefficients\" holds \(coefficients.scalars[bad]) at element \(bad); dual coefficients must be ≥ 0")
+            }
+            do {
+                return try OneClassSVM(featureCount: d, configuration: settings, supportVectors: supportVectors, coefficients: coefficients, rho: rho.scalars[0])
+            } catch {
+                throw PersistenceError.malformed(file: configFile, problem: "\(error)")
+            }
         default:
             throw PersistenceError.unknownKind(file: configFile, kind: configuration.kind)
         }
-    }
-
-    /// Components and dimension of the mixture fed by a density network (its output and input widths).
-    static func mixtureShape(_ density: Sequential, _ file: String) throws -> (Int, Int) {
-        guard let first = density.layers.first as? Dense, let last = density.layers.last as? Dense else {
-            throw PersistenceError.malformed(file: file, problem: "the density network must start and end with dense layers")
-        }
-        return (last.outputSize, first.inputSize)
     }
 }

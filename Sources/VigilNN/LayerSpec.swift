@@ -38,10 +38,54 @@ public indirect enum LayerSpec: Codable, Sendable, Equatable {
         }
     }
 
-    /// Builds the layer with zero weights (to be replaced by loaded ones).
+    /// The number of weights (kernels and biases) the layer holds, checked before anything
+    /// is allocated: every size positive and at most ``InputLimits/maximumLayerUnits``,
+    /// every product free of overflow and within ``InputLimits/maximumElements``.
     ///
-    /// - Throws: ``ModelError`` for sizes that are not positive or kernels of the wrong rank.
-    public func build() throws(ModelError) -> any Layer {
+    /// - Throws: ``ModelError`` naming the size that is out of bounds.
+    public func parameterCount(limits: InputLimits = .current) throws(ModelError) -> Int {
+        let units = limits.maximumLayerUnits
+        func count(_ shape: [Int], _ name: String) throws(ModelError) -> Int {
+            try ModelError.require(
+                shape.allSatisfy { (1...units).contains($0) }, name, shape, "every extent must be in 1…\(units) (InputLimits.maximumLayerUnits)")
+            guard let elements = limits.elementCount(shape) else {
+                throw .invalidArgument(name: name, value: "\(shape)", requirement: "must hold at most \(limits.maximumElements) weights")
+            }
+            return elements
+        }
+        switch self {
+        case let .dense(input, output, _, useBias):
+            return try count([input, output], "dense sizes") + (useBias ? output : 0)
+        case let .conv2D(kernel, strides, _, _, useBias), let .conv2DTranspose(kernel, strides, _, _, useBias):
+            try Self.checkConvolution(kernel, strides)
+            let weights = try count(kernel, "convolution kernel")
+            return weights + (useBias ? kernel[self.isTransposed ? 2 : 3] : 0)
+        case let .lstm(input, lstmUnits, _):
+            try ModelError.require(lstmUnits <= units / 4, "LSTM units", lstmUnits, "must be in 1…\(units / 4) (InputLimits.maximumLayerUnits / 4)")
+            return try count([input, 4 * lstmUnits], "LSTM sizes") + count([lstmUnits, 4 * lstmUnits], "LSTM sizes") + 4 * lstmUnits
+        case .activation, .dropout:
+            return 0
+        case let .sequential(parts):
+            var total = 0
+            for part in parts {
+                let (sum, overflow) = total.addingReportingOverflow(try part.parameterCount(limits: limits))
+                guard !overflow, sum <= limits.maximumElements else {
+                    throw .invalidArgument(name: "network", value: "\(parts.count) layers", requirement: "must hold at most \(limits.maximumElements) weights")
+                }
+                total = sum
+            }
+            return total
+        }
+    }
+
+    private var isTransposed: Bool { if case .conv2DTranspose = self { true } else { false } }
+
+    /// Builds the layer with zero weights (to be replaced by loaded ones), after
+    /// ``parameterCount(limits:)`` has checked every size.
+    ///
+    /// - Throws: ``ModelError`` for sizes that are not positive, too large or kernels of the wrong rank.
+    public func build(limits: InputLimits = .current) throws(ModelError) -> any Layer {
+        _ = try parameterCount(limits: limits)
         switch self {
         case let .dense(input, output, activation, useBias):
             try ModelError.require(input > 0 && output > 0, "dense sizes", "\(input) → \(output)", "must be positive")
@@ -68,7 +112,7 @@ public indirect enum LayerSpec: Codable, Sendable, Equatable {
             return Dropout(rate: rate)
         case let .sequential(parts):
             var layers: [any Layer] = []
-            for part in parts { layers.append(try part.build()) }
+            for part in parts { layers.append(try part.build(limits: limits)) }
             return Sequential(layers)
         }
     }

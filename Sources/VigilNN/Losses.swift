@@ -38,6 +38,28 @@ public enum LikelihoodCovariance: Codable, Sendable, Equatable {
     /// (alibi's `cov_elbo=dict(cov_full=None)`); resolved into ``full(_:)``.
     case fullOfData
 
+    /// Throws unless the covariance fits `featureCount` features: `σ` finite and positive,
+    /// a diagonal of `featureCount` finite positive variances, a full matrix of
+    /// `featureCount²` finite values.
+    public func validate(featureCount: Int) throws(ModelError) {
+        switch self {
+        case let .similarity(sigma):
+            try ModelError.require(sigma.isFinite && sigma > 0, "likelihood σ", sigma, "must be finite and positive")
+        case let .diagonal(variances):
+            try ModelError.require(variances.count == featureCount, "likelihood variances", "(\(variances.count) values)", "must hold one per feature (\(featureCount))")
+            if let bad = variances.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+                throw .invalidArgument(name: "likelihood variance \(bad)", value: "\(variances[bad])", requirement: "must be finite and positive")
+            }
+        case let .full(matrix):
+            try ModelError.require(matrix.count == featureCount * featureCount, "likelihood covariance", "(\(matrix.count) values)", "must be \(featureCount) × \(featureCount)")
+            if let bad = matrix.firstIndex(where: { !$0.isFinite }) {
+                throw .invalidArgument(name: "likelihood covariance element \(bad)", value: "\(matrix[bad])", requirement: "must be finite")
+            }
+        case .diagonalOfData, .fullOfData:
+            break
+        }
+    }
+
     /// This covariance with the data-dependent cases computed from `data` (`[rows, D]`).
     public func resolved(with data: Tensor) -> LikelihoodCovariance {
         switch self {

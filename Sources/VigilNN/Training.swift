@@ -133,6 +133,8 @@ public struct Trainer {
         try validate(inputs: inputs, targets: targets, hasValidation: validationLoss != nil)
         let parameters = module.parameters
         let rows = inputs.shape[0]
+        // A batch larger than the data is the whole data (and cannot overflow the counts below).
+        let batchSize = min(self.batchSize, rows)
         let batchCount = (rows + batchSize - 1) / batchSize
         var generator = SeededRandom(seed: seed)
         var history = TrainingHistory()
@@ -154,7 +156,7 @@ public struct Trainer {
                 guard lossValue.isFinite else { throw ModelError.nonFiniteLoss(epoch: epoch, batch: batch + 1, value: lossValue) }
                 total += Double(lossValue) * Double(indices.count)
                 callbacks.batchEnded?(epoch, batch + 1, lossValue)
-                reporter.batchEnded(batch + 1, loss: Float(total / Double(min(rows, (batch + 1) * batchSize))), samples: (batch + 1) * batchSize)
+                reporter.batchEnded(batch + 1, loss: Float(total / Double(min(rows, (batch + 1) * batchSize))), samples: min(rows, (batch + 1) * batchSize))
             }
             history.loss.append(Float(total / Double(rows)))
             if let validationLoss { history.validationLoss.append(try validationLoss()) }

@@ -23,6 +23,9 @@ public struct InputLimits: Sendable, Equatable {
 
     public init() {}
 
+    /// Limits with the defaults but for the element cap.
+    public init(maximumElements: Int) { self.maximumElements = maximumElements }
+
     private static let storage = Mutex(InputLimits.fromEnvironment())
 
     /// The limits in force (from the environment at start-up unless set).

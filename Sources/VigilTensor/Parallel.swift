@@ -9,7 +9,7 @@ public enum ComputeThreads {
     private static let storage = Atomic<Int>(initialValue())
 
     private static func initialValue() -> Int {
-        if let text = Environment.value("VIGIL_THREADS"), let value = Int(text), value > 0 {
+        if let text = Environment.value("VIGIL_THREADS"), let value = Int(text), (1...256).contains(value) {
             return value
         }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)

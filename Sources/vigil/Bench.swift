@@ -44,7 +44,9 @@ struct Bench: ParsableCommand {
         if threads.contains(where: { $0 < 1 }) { throw ValidationError("--threads takes counts of at least 1, got \(threads)") }
         if gemmSizes.contains(where: { $0 < 1 }) { throw ValidationError("--gemm-sizes takes positive sizes, got \(gemmSizes)") }
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        if epochRows < 1 { throw ValidationError("--epoch-rows must be at least 1, got \(epochRows)") }
+        if epochRows < 1 || epochRows > 100_000_000 { throw ValidationError("--epoch-rows must be in 1…100,000,000, got \(epochRows)") }
+        if gemmSizes.contains(where: { $0 > 16_384 }) { throw ValidationError("--gemm-sizes takes sizes up to 16,384, got \(gemmSizes)") }
+        if threads.contains(where: { $0 > 256 }) { throw ValidationError("--threads takes counts up to 256, got \(threads)") }
     }
 
     func run() throws {
@@ -53,7 +55,7 @@ struct Bench: ParsableCommand {
         logger.warning("this is a debug build: figures are 10–100× too slow; use `swift run -c release vigil bench`")
         #endif
         let threadCounts = threads.isEmpty
-            ? (ProcessInfo.processInfo.environment["VIGIL_THREADS"].flatMap(Int.init).map { [$0] } ?? [1, 2])
+            ? (ProcessInfo.processInfo.environment["VIGIL_THREADS"].flatMap(Int.init).flatMap { (1...256).contains($0) ? [$0] : nil } ?? [1, 2])
             : threads
         var report = BenchReport(
             blasLibrary: GEMM.blasLibraryName ?? "none (portable kernel)",

@@ -88,9 +88,9 @@ struct DownloadProgress: Sendable {
             let megabytes = Double(received) / 1_048_576
             if let expected {
                 let percent = Int(100 * Double(received) / Double(expected))
-                FileHandle.standardError.write(Data("\r\(name): \(String(format: "%.1f", megabytes)) MiB (\(percent)%)".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("\r\(name): \(String(format: "%.1f", megabytes)) MiB (\(percent)%)".utf8))
             } else {
-                FileHandle.standardError.write(Data("\r\(name): \(String(format: "%.1f", megabytes)) MiB".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("\r\(name): \(String(format: "%.1f", megabytes)) MiB".utf8))
             }
         }
     }

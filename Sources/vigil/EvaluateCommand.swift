@@ -136,7 +136,7 @@ enum ProtocolReport {
                 runs.append(result)
                 say(String(
                     format: "%@ %5d %7d %10.4f %8.4f %10.4f %7.4f %8.4f %4d %3d %3d %8.3f %12.0f",
-                    detector.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0), Int(seed), result.epochs, result.threshold, result.f1, result.precision, result.recall,
+                    detector.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0), Int(truncatingIfNeeded: seed), result.epochs, result.threshold, result.f1, result.precision, result.recall,
                     result.rocAUC, result.confusion.truePositives, result.confusion.falsePositives, result.confusion.falseNegatives,
                     result.fitSecondsPerEpoch, result.scoringRowsPerSecond))
             }
@@ -156,7 +156,7 @@ enum ProtocolReport {
             results.append(result)
             say(String(
                 format: "%@ %5d %7d %10.4f %7.4f %7.4f %9.4f %13.4f %8.3f",
-                variant.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0), Int(seed), epochs, result.precision, result.recall,
+                variant.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0), Int(truncatingIfNeeded: seed), epochs, result.precision, result.recall,
                 result.f1, result.accuracy, result.untrainedF1, result.secondsPerEpoch))
         }
         if results.count > 1 {
@@ -188,7 +188,7 @@ enum ProtocolReport {
 
 /// Writes a line to standard output at once (a pipe would otherwise hold it until exit).
 func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
 }
 
 /// `vigil demo`: README's main job.

@@ -31,7 +31,8 @@ struct BatchTests {
         let standardizer = Standardizer(fitting: x)
         #expect(standardizer.mean == [3, 10])
         #expect(abs(standardizer.standardDeviation[0] - Float((8.0 / 3).squareRoot())) < 1e-6)
-        #expect(standardizer.standardDeviation[1] == 0)
+        // A constant column is stored with deviation 1: only centred, and every stored deviation is positive.
+        #expect(standardizer.standardDeviation[1] == 1)
         let z = try standardizer.transform(x)
         #expect(abs(z[0, 0] + Float((3.0 / 2).squareRoot())) < 1e-6 && z[1, 1] == 0)
         let scaler = MinMaxScaler(fitting: x)

@@ -132,7 +132,7 @@ struct KDDCupBadInputTests {
     }
 
     @Test func missingFileIsReported() {
-        #expect(throws: DataError.cannotOpen(file: "/nonexistent/kdd.gz", reason: "no such file")) {
+        #expect(throws: DataError.cannotOpen(file: "/nonexistent/kdd.gz", reason: "No such file or directory")) {
             try KDDCup.forEachRecord(inFile: "/nonexistent/kdd.gz") { _ in }
         }
     }
