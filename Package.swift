@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "VigilDetect", dependencies: ["VigilNN", "VigilData", "VigilEval", "VigilTensor"]),
         .target(name: "VigilPlot", dependencies: ["VigilEval", "VigilTensor"]),
         .target(name: "_TestSupport", dependencies: ["VigilTensor"]),
+        // Saves a detector over and over, for the test that kills a save half-way.
+        .executableTarget(name: "_SaveLoop", dependencies: ["VigilDetect", "VigilTensor"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -50,5 +52,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "VigilPlotTests", dependencies: ["VigilPlot", "VigilEval", "VigilTensor"], exclude: ["Expected"]),
         .testTarget(name: "VigilDataTests", dependencies: ["VigilData", "VigilTensor", "_TestSupport"]),
+        // Runs the built `vigil` program as a user would: bad input, data safety, signals.
+        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "_SaveLoop", "VigilDetect", "VigilData", "VigilTensor"], exclude: ["Fixtures"]),
     ]
 )

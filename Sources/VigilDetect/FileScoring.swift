@@ -8,11 +8,13 @@ public enum FileScoring {
     /// rows, or a 2-D NPY) and writes `instance_score`, `is_outlier` (as
     /// ``OutlierDetector/predict(_:returnFeatureScores:)`` flags it) and, with
     /// `featureScores`, one score per feature, as CSV or (for a `.json` path) a JSON array.
-    /// `output` nil writes to standard output. The output file appears only when every row
+    /// `output` nil (or `-`) writes to standard output. A CSV's `labelColumn`, when named,
+    /// is left out of the features. The output file appears only when every row
     /// was scored: a bad row (wrong column count, non-number) throws an error naming its
     /// line and leaves no file behind.
     public static func run(
-        detector: any OutlierDetector, input: String, output: String?, featureScores: Bool = false, batchSize: Int = 65_536
+        detector: any OutlierDetector, input: String, output: String?, labelColumn: String? = nil, featureScores: Bool = false,
+        batchSize: Int = 65_536
     ) throws {
         guard detector.threshold != nil else { throw DetectorError.noThreshold(detector: type(of: detector).kind) }
         let path = output == "-" ? nil : output
@@ -52,7 +54,7 @@ public enum FileScoring {
                 }
                 try emit(array.tensor, nil)
             } else {
-                try CSV.forEachBatch(path: input, batchSize: batchSize) { features, _, lines in try emit(features, lines) }
+                try CSV.forEachBatch(path: input, batchSize: batchSize, labelColumn: labelColumn) { features, _, lines in try emit(features, lines) }
             }
             try writer.finish()
         } catch {

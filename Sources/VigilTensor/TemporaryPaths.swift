@@ -52,7 +52,14 @@ public enum TemporaryPaths {
             source.setEventHandler {
                 removeAll()
                 signal(number, SIG_DFL)
+                // Dispatch's threads block signals, and a process started by one inherits
+                // the mask: unblock it here, then end the process by it.
+                var set = sigset_t()
+                sigemptyset(&set)
+                sigaddset(&set, number)
+                pthread_sigmask(SIG_UNBLOCK, &set, nil)
                 raise(number)
+                _exit(128 + number)
             }
             source.resume()
             signalSources.append(source)

@@ -15,6 +15,7 @@ struct Score: ParsableCommand {
     @Option(help: "The saved detector's folder.") var model: String
     @Option(help: "A .csv (header, numeric columns) or .npy file.") var input: String
     @Option(help: "Where to write the scores (.csv or .json; a regular file, never the input); standard output when omitted or -.") var output: String?
+    @Option(help: "In a CSV: a column of labels to leave out of the features.") var labelColumn: String?
     @Flag(help: "Also write each feature's score (reconstruction detectors).") var featureScores = false
     @Option(help: "Rows per batch.") var batchSize: Int = 65_536
 
@@ -24,6 +25,7 @@ struct Score: ParsableCommand {
 
     func run() throws {
         let detector = try DetectorStore.load(from: URL(fileURLWithPath: model))
-        try FileScoring.run(detector: detector, input: input, output: output, featureScores: featureScores, batchSize: batchSize)
+        try FileScoring.run(
+            detector: detector, input: input, output: output, labelColumn: labelColumn, featureScores: featureScores, batchSize: batchSize)
     }
 }

@@ -9,12 +9,25 @@ import Foundation
 public enum FuzzSupport {
     nonisolated(unsafe) private static var body: (([UInt8]) -> Void)?
 
+    nonisolated(unsafe) private static var skipped: Set<[UInt8]> = []
+
     /// Runs libFuzzer with the process's arguments, calling `body` with each input.
+    ///
+    /// Inputs equal to a file in `$VIGIL_FUZZ_SKIP` (a folder) are passed over: libFuzzer
+    /// always runs the empty input and the seeds first, so a crash on one of those would
+    /// otherwise end every run before it starts; fuzz.sh puts such a crash there once it
+    /// has reported it.
     public static func run(_ body: @escaping ([UInt8]) -> Void) -> Never {
         setUpEnvironment()
         Self.body = body
+        if let folder = ProcessInfo.processInfo.environment["VIGIL_FUZZ_SKIP"],
+            let names = try? FileManager.default.contentsOfDirectory(atPath: folder)
+        {
+            skipped = Set(names.compactMap { FileManager.default.contents(atPath: "\(folder)/\($0)").map(Array.init) })
+        }
         let status = vigil_fuzz_run(CommandLine.argc, CommandLine.unsafeArgv) { data, size in
             let bytes = size == 0 || data == nil ? [] : Array(UnsafeBufferPointer(start: data, count: size))
+            if !FuzzSupport.skipped.isEmpty, FuzzSupport.skipped.contains(bytes) { return 0 }
             FuzzSupport.body?(bytes)
             return 0
         }
