@@ -53,6 +53,6 @@ let package = Package(
         .testTarget(name: "VigilPlotTests", dependencies: ["VigilPlot", "VigilEval", "VigilTensor"], exclude: ["Expected"]),
         .testTarget(name: "VigilDataTests", dependencies: ["VigilData", "VigilTensor", "_TestSupport"]),
         // Runs the built `vigil` program as a user would: bad input, data safety, signals.
-        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "_SaveLoop", "VigilDetect", "VigilData", "VigilTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "_SaveLoop", "VigilDetect", "VigilData", "VigilTensor"]),
     ]
 )

@@ -57,7 +57,7 @@ public enum CSV {
         guard let header else { throw DataError.malformed(file: path, expected: "a header line", actual: "an empty file") }
         if case let .normal(value) = labels, labelIndex != nil, rows > 0, !targets.contains(0) {
             throw DataError.unexpectedValue(
-                file: path, line: nil, column: labelIndex! + 1, expected: "some rows labelled \"\(value)\" (the normal label) in column \"\(labelColumn!)\"",
+                file: path, line: nil, column: nil, expected: "some rows labelled \"\(value)\" (the normal label) in column \"\(labelColumn!)\"",
                 actual: "none")
         }
         let featureNames = header.enumerated().filter { $0.offset != labelIndex }.map(\.element)

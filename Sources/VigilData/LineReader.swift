@@ -16,12 +16,12 @@ enum LineReader {
         defer { buffer.deallocate() }
         var filled = 0
         var lineNumber = 0
+        func tooLong() -> DataError {
+            DataError.tooLarge(file: path, what: "bytes in line \(lineNumber + 1)", limit: maximumLineBytes, setting: "VIGIL_MAX_LINE_BYTES")
+        }
         while true {
             if filled == buffer.count {
-                guard filled <= maximumLineBytes else {
-                    throw DataError.tooLarge(
-                        file: path, what: "bytes in line \(lineNumber + 1)", limit: maximumLineBytes, setting: "VIGIL_MAX_LINE_BYTES")
-                }
+                guard filled <= maximumLineBytes else { throw tooLong() }
                 // A line longer than the buffer: grow it.
                 let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
                 larger.copyMemory(from: UnsafeRawBufferPointer(buffer))
@@ -34,10 +34,13 @@ enum LineReader {
             var start = 0
             while start < end, let newline = memchr(bytes + start, 0x0A, end - start) {
                 let position = bytes.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                guard position - start <= maximumLineBytes else { throw tooLong() }
                 lineNumber += 1
                 try body(trimmed(bytes + start, position - start), lineNumber)
                 start = position + 1
             }
+            // The unfinished last line is already too long: stop before reading more of it.
+            guard end - start <= maximumLineBytes else { throw tooLong() }
             if count == 0 {
                 if start < end {
                     lineNumber += 1

@@ -28,7 +28,7 @@ struct CSVTests {
             expected: "a numeric label in column \"label\" (0 = normal, any other number = outlier); for word labels name the normal one (--normal-label)",
             actual: "\"cat\"")) { try CSV.read(path: path, labelColumn: "label") }
         #expect(throws: DataError.unexpectedValue(
-            file: path, line: nil, column: 3, expected: "some rows labelled \"bird\" (the normal label) in column \"label\"", actual: "none")) {
+            file: path, line: nil, column: nil, expected: "some rows labelled \"bird\" (the normal label) in column \"label\"", actual: "none")) {
             try CSV.read(path: path, labelColumn: "label", labels: .normal("bird"))
         }
     }
