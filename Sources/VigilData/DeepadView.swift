@@ -42,6 +42,11 @@ extension KDDCup {
         let types = try attackTypes(path: directory.appendingPathComponent("training_attack_types.txt").path)
         let isAttack = all.labelNames.map { types[String($0.dropLast($0.hasSuffix(".") ? 1 : 0))] != nil }
         let inliers = all.labels!.indices.filter { !isAttack[all.labels![$0]] }
+        guard !inliers.isEmpty else {
+            throw DataError.malformed(
+                file: directory.appendingPathComponent("training_attack_types.txt").path,
+                expected: "attack types that leave some normal records", actual: "every label of the training file listed as an attack")
+        }
         var train = all.rows(inliers).shuffled(seed: seed)
         train.targets = Array(repeating: 0, count: train.count)
         train.targetNames = ["normal", "attack"]
