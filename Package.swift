@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "VigilEval", targets: ["VigilEval"]),
         .library(name: "VigilDetect", targets: ["VigilDetect"]),
         .library(name: "VigilPlot", targets: ["VigilPlot"]),
+        .library(name: "VigilExperiments", targets: ["VigilExperiments"]),
         .executable(name: "vigil", targets: ["vigil"]),
     ],
     dependencies: [
@@ -26,8 +27,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "VigilData", dependencies: ["VigilTensor", "CZlib"]),
         .target(name: "VigilEval", dependencies: ["VigilTensor"]),
-        .target(name: "VigilDetect", dependencies: ["VigilNN", "VigilData", "VigilEval", "VigilTensor"]),
+        .target(name: "VigilDetect", dependencies: ["VigilNN", "VigilData", "VigilTensor"]),
         .target(name: "VigilPlot", dependencies: ["VigilEval", "VigilTensor"]),
+        // The documented protocols (alibi KDD, DAGMM, deepad) and the composition of their reports.
+        .target(name: "VigilExperiments", dependencies: ["VigilDetect", "VigilData", "VigilEval", "VigilNN", "VigilPlot", "VigilTensor"]),
         .target(name: "_TestSupport", dependencies: ["VigilTensor"]),
         // Saves a detector over and over, for the test that kills a save half-way.
         .executableTarget(name: "_SaveLoop", dependencies: ["VigilDetect", "VigilTensor"]),
@@ -40,6 +43,7 @@ let package = Package(
                 "VigilEval",
                 "VigilDetect",
                 "VigilPlot",
+                "VigilExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -50,6 +54,7 @@ let package = Package(
         .testTarget(
             name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilNN", "VigilData", "VigilEval", "VigilTensor"],
             exclude: ["Fixtures"]),
+        .testTarget(name: "VigilExperimentsTests", dependencies: ["VigilExperiments", "VigilData", "VigilTensor"]),
         .testTarget(name: "VigilPlotTests", dependencies: ["VigilPlot", "VigilEval", "VigilTensor"], exclude: ["Expected"]),
         .testTarget(name: "VigilDataTests", dependencies: ["VigilData", "VigilTensor", "_TestSupport"]),
         // Runs the built `vigil` program as a user would: bad input, data safety, signals.

@@ -90,11 +90,17 @@ public final class OutlierAEGMM: OutlierDetector {
                 + GaussianMixture.energy(z, mixture).mean() * configuration.energyWeight
                 + GaussianMixture.covariancePenalty(mixture) * configuration.covarianceWeight
         }
-        mixture = try fitMixture(over: input, jitter: configuration.jitter) { chunk in
+        try fitMixture(modelInput: input)
+        return history
+    }
+
+    /// Fits the mixture alone on model input (standardised data when the detector
+    /// standardises), with the networks as they are — the DAGMM protocol's "untrained" baseline.
+    public func fitMixture(modelInput input: Tensor) throws {
+        mixture = try VigilDetect.fitMixture(over: input, jitter: configuration.jitter) { chunk in
             let (_, z, gamma) = network.forward(Variable(chunk))
             return (z.value, gamma.value)
         }
-        return history
     }
 
     public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {

@@ -1,5 +1,4 @@
 import VigilData
-import VigilEval
 import VigilNN
 import VigilTensor
 

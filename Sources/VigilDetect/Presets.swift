@@ -33,6 +33,25 @@ extension OutlierAEGMM {
     }
 }
 
+extension OutlierAEGMM {
+    /// The DAGMM paper's KDDCUP network (Zong et al. 2018, §4.3): encoder
+    /// `60 → 30 → 10 (tanh) → 1`, mirror decoder, estimation network `Dense(10, tanh) →
+    /// Dropout(0.5) → Dense(4, softmax)` on `z = [code, ‖x − x̂‖/‖x‖, cos(x, x̂)]`, jitter 1e-8.
+    public static func dagmmPreset(featureCount: Int, seed: UInt64) -> OutlierAEGMM {
+        var generator = SeededRandom(seed: seed)
+        let encoder = denseStack([featureCount, 60, 30, 10, 1], [.tanh, .tanh, .tanh, .linear], &generator)
+        let decoder = denseStack([1, 10, 30, 60, featureCount], [.tanh, .tanh, .tanh, .linear], &generator)
+        let density = Sequential([
+            Dense(inputSize: 3, outputSize: 10, activation: .tanh, generator: &generator),
+            Dropout(rate: 0.5, seed: seed &+ 0xD0),
+            Dense(inputSize: 10, outputSize: 4, activation: .softmax, generator: &generator),
+        ])
+        return OutlierAEGMM(
+            network: .init(encoder: encoder, decoder: decoder, density: density), featureCount: featureCount,
+            configuration: .init(jitter: 1e-8, features: .paper))
+    }
+}
+
 extension OutlierVAEGMM {
     /// The KDD example: the VAE preset's networks (latent 2) and density net
     /// `Dense(10, relu) → Dense(2, softmax)` on the 4-wide `z` (relu, where the AEGMM

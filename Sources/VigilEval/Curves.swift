@@ -112,16 +112,3 @@ public enum ThresholdSearch {
         return (best!.0, best!.1)
     }
 }
-
-/// NumPy's default percentile: linear interpolation between closest ranks,
-/// `q/100·(n−1)` into the sorted values.
-public func percentile(_ values: [Float], _ q: Double) -> Float {
-    precondition(!values.isEmpty, "percentile: no values")
-    precondition((0...100).contains(q), "percentile: q \(q) outside [0, 100]")
-    let sorted = values.sorted()
-    let position = q / 100 * Double(sorted.count - 1)
-    let lower = Int(position.rounded(.down))
-    let upper = min(lower + 1, sorted.count - 1)
-    let fraction = position - Double(lower)
-    return Float(Double(sorted[lower]) + fraction * (Double(sorted[upper]) - Double(sorted[lower])))
-}

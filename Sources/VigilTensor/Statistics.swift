@@ -27,3 +27,18 @@ extension Tensor {
         return (mean, covariance)
     }
 }
+
+/// NumPy's default percentile: linear interpolation between closest ranks,
+/// `q/100·(n−1)` into the sorted values.
+///
+/// - Precondition: `values` is not empty and `q` is in `[0, 100]`.
+public func percentile(_ values: [Float], _ q: Double) -> Float {
+    precondition(!values.isEmpty, "percentile: no values")
+    precondition((0...100).contains(q), "percentile: q \(q) outside [0, 100]")
+    let sorted = values.sorted()
+    let position = q / 100 * Double(sorted.count - 1)
+    let lower = Int(position.rounded(.down))
+    let upper = min(lower + 1, sorted.count - 1)
+    let fraction = position - Double(lower)
+    return Float(Double(sorted[lower]) + fraction * (Double(sorted[upper]) - Double(sorted[lower])))
+}

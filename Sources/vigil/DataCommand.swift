@@ -12,17 +12,6 @@ struct DataCommand: ParsableCommand {
         case kdd
     }
 
-    /// Where to look for data files and keep downloads.
-    struct Location: ParsableArguments {
-        @Option(help: "A folder holding data files, searched before the cache (default: VIGIL_DATA_DIR).")
-        var dataDir: String?
-
-        @Option(help: "The download cache (default: VIGIL_CACHE_DIR, else $XDG_CACHE_HOME/vigil or ~/.cache/vigil).")
-        var cacheDir: String?
-
-        var store: DataStore { DataStore(dataDirectory: dataDir, cacheDirectory: cacheDir) }
-    }
-
     struct Fetch: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download a data set into the cache (checked against its SHA-256), unless a local copy exists.")

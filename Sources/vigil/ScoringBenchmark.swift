@@ -1,5 +1,6 @@
 import Foundation
 import VigilDetect
+import VigilExperiments
 import VigilTensor
 
 /// Times scoring with the KDD presets (briefly fitted on synthetic data, since speed does

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilData
 import VigilDetect
+import VigilExperiments
 import VigilTensor
 
 /// `vigil train`: fits a detector, sets its threshold and saves it.

@@ -49,11 +49,4 @@ struct MetricTests {
         let (f1Threshold, f1Confusion) = try ThresholdSearch.best(scores: scores, targets: targets, by: .f1)
         #expect(f1Threshold == 0.35 && abs(f1Confusion.f1 - 6.0 / 7) < 1e-12)
     }
-
-    @Test func percentileIsNumPysLinear() {
-        // numpy.percentile([1, 2, 3, 4], 95) = 3.85; [5, 1, 3] at 50 → 3
-        #expect(abs(percentile([1, 2, 3, 4], 95) - 3.85) < 1e-6)
-        #expect(percentile([5, 1, 3], 50) == 3)
-        #expect(percentile([7], 30) == 7)
-    }
 }

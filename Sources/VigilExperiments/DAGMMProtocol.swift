@@ -1,5 +1,6 @@
 import Foundation
 import VigilData
+import VigilDetect
 import VigilEval
 import VigilNN
 import VigilTensor
@@ -64,21 +65,6 @@ public enum DAGMMProtocol {
         }
     }
 
-    /// The paper's network, seeded.
-    public static func makeDetector(featureCount: Int, seed: UInt64) -> OutlierAEGMM {
-        var generator = SeededRandom(seed: seed)
-        let encoder = denseStack([featureCount, 60, 30, 10, 1], [.tanh, .tanh, .tanh, .linear], &generator)
-        let decoder = denseStack([1, 10, 30, 60, featureCount], [.tanh, .tanh, .tanh, .linear], &generator)
-        let density = Sequential([
-            Dense(inputSize: 3, outputSize: 10, activation: .tanh, generator: &generator),
-            Dropout(rate: 0.5, seed: seed &+ 0xD0),
-            Dense(inputSize: 10, outputSize: 4, activation: .softmax, generator: &generator),
-        ])
-        return OutlierAEGMM(
-            network: .init(encoder: encoder, decoder: decoder, density: density), featureCount: featureCount,
-            configuration: .init(jitter: 1e-8, features: .paper))
-    }
-
     /// Runs the protocol on the one-hot view of the 10% file.
     public static func run(_ variant: Variant, data: Dataset, seed: UInt64, epochs: Int, progress: ProgressStyle = .automatic) throws -> Result {
         var generator = SeededRandom(seed: seed)
@@ -102,14 +88,11 @@ public enum DAGMMProtocol {
         let test = data.features.gatherRows(testRows)
         let targets = Array(repeating: 0, count: testRows.count - anomalies.count) + Array(repeating: 1, count: anomalies.count)
 
-        let detector = makeDetector(featureCount: data.features.shape[1], seed: seed)
+        let detector = OutlierAEGMM.dagmmPreset(featureCount: data.features.shape[1], seed: seed)
         let options = FitOptions(
             epochs: epochs, batchSize: 1024, learningRate: 1e-4, seed: seed, standardize: false, gradientClipNorm: 5, progress: progress)
         // The untrained network: mixture fitted on the training set, no gradient steps.
-        detector.mixture = try fitMixture(over: train, jitter: detector.configuration.jitter) { chunk in
-            let (_, z, gamma) = detector.network.forward(Variable(chunk))
-            return (z.value, gamma.value)
-        }
+        try detector.fitMixture(modelInput: train)
         let untrained = try evaluate(detector, train: train, test: test, targets: targets)
         let history = try detector.fit(train, options: options)
         let trained = try evaluate(detector, train: train, test: test, targets: targets)

@@ -1,5 +1,6 @@
 import Foundation
 import VigilData
+import VigilDetect
 import VigilEval
 import VigilNN
 import VigilTensor

@@ -4,12 +4,14 @@ import VigilEval
 import VigilPlot
 import VigilTensor
 
-/// The HTML reports of `vigil demo` and `vigil evaluate`.
-enum ProtocolReports {
+/// The HTML reports of `vigil demo` and `vigil evaluate`: each protocol's results composed
+/// into a self-contained page (metrics tables, the published figures beside them, charts).
+public enum ProtocolReports {
     /// alibi-detect's documented F1 on its KDD examples.
-    static let alibiPublishedF1: [AlibiKDDProtocol.Detector: String] = [.vae: "0.9754", .aegmm: "0.8889", .vaegmm: "0.9463"]
+    public static let alibiPublishedF1: [AlibiKDDProtocol.Detector: String] = [.vae: "0.9754", .aegmm: "0.8889", .vaegmm: "0.9463"]
 
-    static func alibi(_ results: [AlibiKDDProtocol.Result], run: [(String, String)]) throws -> HTMLReport {
+    /// The alibi-detect KDD protocol's report.
+    public static func alibi(_ results: [AlibiKDDProtocol.Result], run: [(String, String)]) throws -> HTMLReport {
         var report = HTMLReport(title: "Vigil — alibi-detect's KDD Cup '99 protocol")
         report.paragraph(
             "Train on 400,000 normal records (18 continuous features, standardised); threshold at the 95th percentile of a 1,000-record batch with 5% outliers; predict a 1,000-record batch with 10% outliers.")
@@ -70,11 +72,12 @@ enum ProtocolReports {
     }
 
     /// deepad's published figures (REFERENCE.md), for the comparison column.
-    static let deepadPublished: [DeepadProtocol.Model: (auc: Double, f1: Double)] = [
+    public static let deepadPublished: [DeepadProtocol.Model: (auc: Double, f1: Double)] = [
         .autoencoder: (0.956, 0.515), .vae: (0.947, 0.829), .bigan: (0.947, 0.812), .seq2seq: (0.806, 0.645), .pca: (0.754, 0.776), .ocsvm: (0.958, 0.868),
     ]
 
-    static func deepad(_ results: [DeepadProtocol.Result], targets: [Int], run: [(String, String)]) throws -> HTMLReport {
+    /// deepad's comparison report.
+    public static func deepad(_ results: [DeepadProtocol.Result], targets: [Int], run: [(String, String)]) throws -> HTMLReport {
         var report = HTMLReport(title: "Vigil — deepad's KDD Cup '99 comparison")
         report.paragraph(
             "Train on every normal record of the 10% file (18 features, min-max scaled); score deepad's published test split (8,000 inliers, 2,000 outliers); threshold chosen for the best accuracy.")
@@ -102,7 +105,8 @@ enum ProtocolReports {
         return report
     }
 
-    static func dagmm(_ results: [DAGMMProtocol.Result], run: [(String, String)]) throws -> HTMLReport {
+    /// The DAGMM protocol's report.
+    public static func dagmm(_ results: [DAGMMProtocol.Result], run: [(String, String)]) throws -> HTMLReport {
         var report = HTMLReport(title: "Vigil — the DAGMM paper's KDDCUP protocol")
         report.heading("Run")
         report.facts(run)
@@ -132,7 +136,7 @@ enum ProtocolReports {
     }
 
     /// Facts every report starts with.
-    static func runFacts(data: String, extra: [(String, String)], started: Date, elapsed: Double) -> [(String, String)] {
+    public static func runFacts(data: String, extra: [(String, String)], started: Date, elapsed: Double) -> [(String, String)] {
         [("data", data)] + extra + [
             ("started", ISO8601DateFormatter().string(from: started)), ("wall time", String(format: "%.1f s", elapsed)),
             ("threads", "\(ComputeThreads.count)"), ("Vigil", VigilDetect.Vigil.version),
