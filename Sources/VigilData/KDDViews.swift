@@ -54,6 +54,7 @@ extension KDDCup {
             }
         }
         let width = featureNames.count
+        guard rows > 0 else { throw DataError.malformed(file: path, expected: "at least one record", actual: "none") }
         var scaled = [Float](repeating: 0, count: rows * width)
         let scaler = MinMaxScaler(fitting: Tensor(shape: [rows, 38], scalars: numeric))
         let numericScaled = try scaler.transform(Tensor(shape: [rows, 38], scalars: numeric)).scalars

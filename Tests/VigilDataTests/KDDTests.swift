@@ -131,6 +131,14 @@ struct KDDCupBadInputTests {
         }
     }
 
+    /// Found by the KDD fuzz target: an empty file reached the scaler's precondition.
+    @Test func emptyFileIsAnErrorNotACrash() throws {
+        let path = TestData.temporaryDirectory().appendingPathComponent("empty.data").path
+        FileManager.default.createFile(atPath: path, contents: Data())
+        #expect(throws: DataError.malformed(file: path, expected: "at least one record", actual: "none")) { try KDDCup.oneHotView(path: path) }
+        #expect(try KDDCup.continuousView(path: path).count == 0)
+    }
+
     @Test func missingFileIsReported() {
         #expect(throws: DataError.cannotOpen(file: "/nonexistent/kdd.gz", reason: "No such file or directory")) {
             try KDDCup.forEachRecord(inFile: "/nonexistent/kdd.gz") { _ in }
