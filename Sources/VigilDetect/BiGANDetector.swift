@@ -49,6 +49,7 @@ public final class BiGANDetector: OutlierDetector {
     public let featureCount: Int
     public var standardizer: Standardizer?
     public var threshold: Threshold?
+    public var training: TrainingRecord?
 
     public init(network: Network, featureCount: Int, configuration: Configuration = Configuration()) throws {
         guard (0...1).contains(configuration.reconstructionWeight) else {
@@ -102,5 +103,24 @@ public final class BiGANDetector: OutlierDetector {
         let alpha = configuration.reconstructionWeight
         let score = residual.sum(alongAxis: 1) * alpha + featureDistance.sum(alongAxis: 1) * (1 - alpha)
         return OutlierScores(instance: score.scalars, feature: residual)
+    }
+}
+
+extension BiGANDetector: RegisteredDetector {
+    public static let settingsKey: String? = "bigan"
+    public var settings: Configuration { configuration }
+    public var trainedNetwork: (any Module)? { network }
+
+    public static func restore(from saved: inout SavedParts, settings: Configuration) throws -> BiGANDetector {
+        let network = Network(
+            encoder: try saved.layer("encoder"), generator: try saved.layer("generator"),
+            discriminatorFeatures: try saved.layer("discriminatorFeatures"), discriminatorOutput: try saved.layer("discriminatorOutput"))
+        let d = saved.featureCount
+        let latent = try saved.width(d, through: [("encoder", network.encoder)])
+        try saved.require(try saved.width(latent, through: [("generator", network.generator)]), d, "the generator's output (network \"generator\")")
+        let hidden = try saved.width(d + latent, through: [("discriminatorFeatures", network.discriminatorFeatures)])
+        try saved.require(try saved.width(hidden, through: [("discriminatorOutput", network.discriminatorOutput)]), 1, "the discriminator's logit")
+        try saved.fill(network)
+        return try BiGANDetector(network: network, featureCount: d, configuration: settings)
     }
 }

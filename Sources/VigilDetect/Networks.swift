@@ -119,3 +119,18 @@ public func reconstructionFeatures(_ x: Variable, _ reconstruction: Variable, st
 func repeatRows(_ data: Tensor, _ times: Int) -> Tensor {
     data.gatherRows((0..<data.shape[0]).flatMap { Array(repeating: $0, count: times) })
 }
+
+extension VariationalAutoencoder {
+    /// The saved network's parts (`encoder`, `mean`, `logVariance`, `decoder`), with the
+    /// heads fitting the encoder and the decoder giving back `featureCount` values; also
+    /// returns the latent width.
+    static func restore(from saved: SavedParts) throws -> (network: VariationalAutoencoder, latent: Int) {
+        let network = try VariationalAutoencoder(
+            encoder: saved.layer("encoder"), mean: saved.layer("mean"), logVariance: saved.layer("logVariance"), decoder: saved.layer("decoder"))
+        let hidden = try saved.width(saved.featureCount, through: [("encoder", network.encoder)])
+        let latent = try saved.width(hidden, through: [("mean", network.mean)])
+        try saved.require(try saved.width(hidden, through: [("logVariance", network.logVariance)]), latent, "network \"logVariance\"")
+        try saved.require(try saved.width(latent, through: [("decoder", network.decoder)]), saved.featureCount, "the reconstruction (network \"decoder\")")
+        return (network, latent)
+    }
+}

@@ -43,6 +43,7 @@ public final class OneClassSVM: OutlierDetector {
     public let featureCount: Int
     public var standardizer: Standardizer?
     public var threshold: Threshold?
+    public var training: TrainingRecord?
     /// The training rows with `αᵢ > 0`, `[m, features]`.
     public private(set) var supportVectors: Tensor?
     /// Their `αᵢ`, `[m]`.
@@ -253,5 +254,34 @@ enum SequentialMinimalOptimization {
         if free > 0 { return sum / Double(free) }
         // With ν = 1 every α sits at its upper bound and the interval is open above.
         return upper.isFinite && lower.isFinite ? (upper + lower) / 2 : (upper.isFinite ? upper : lower)
+    }
+}
+
+extension OneClassSVM: RegisteredDetector {
+    public static let settingsKey: String? = "ocsvm"
+    public var settings: Configuration { configuration }
+    public var trainedNetwork: (any Module)? { nil }
+
+    public func stateTensors() throws -> [(name: String, tensor: Tensor)] {
+        guard let supportVectors, let coefficients else { throw PersistenceError.cannotWrite(file: Self.kind, reason: "the detector is not fitted") }
+        return [("ocsvm.supportVectors", supportVectors), ("ocsvm.coefficients", coefficients), ("ocsvm.rho", Tensor(shape: [1], scalars: [rho]))]
+    }
+
+    public static func restore(from saved: inout SavedParts, settings: Configuration) throws -> OneClassSVM {
+        let d = saved.featureCount
+        guard let stored = saved.storedShape("ocsvm.coefficients"), stored.count == 1, stored[0] > 0 else {
+            throw saved.malformedWeights("tensor \"ocsvm.coefficients\" must be [m ≥ 1]")
+        }
+        let supportVectors = try saved.tensor("ocsvm.supportVectors", shape: [stored[0], d])
+        let coefficients = try saved.tensor("ocsvm.coefficients", shape: [stored[0]])
+        let rho = try saved.tensor("ocsvm.rho", shape: [1])
+        if let bad = coefficients.scalars.firstIndex(where: { $0 < 0 }) {
+            throw saved.malformedWeights("tensor \"ocsvm.coefficients\" holds \(coefficients.scalars[bad]) at element \(bad); dual coefficients must be ≥ 0")
+        }
+        do {
+            return try OneClassSVM(featureCount: d, configuration: settings, supportVectors: supportVectors, coefficients: coefficients, rho: rho.scalars[0])
+        } catch {
+            throw saved.malformed("\(error)")
+        }
     }
 }

@@ -36,6 +36,7 @@ public final class OutlierAE: OutlierDetector {
     public let featureCount: Int
     public var standardizer: Standardizer?
     public var threshold: Threshold?
+    public var training: TrainingRecord?
 
     public init(network: Network, featureCount: Int, configuration: Configuration = Configuration()) throws {
         guard configuration.outlierPercentage > 0, configuration.outlierPercentage <= 100 else {
@@ -55,5 +56,19 @@ public final class OutlierAE: OutlierDetector {
     public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {
         let featureScores = (data - network(Variable(data)).value).pow(2)
         return OutlierScores(instance: instanceScores(featureScores, percentage: configuration.outlierPercentage), feature: featureScores)
+    }
+}
+
+extension OutlierAE: RegisteredDetector {
+    public static let settingsKey: String? = "ae"
+    public var settings: Configuration { configuration }
+    public var trainedNetwork: (any Module)? { network }
+
+    public static func restore(from saved: inout SavedParts, settings: Configuration) throws -> OutlierAE {
+        let network = Network(encoder: try saved.layer("encoder"), decoder: try saved.layer("decoder"))
+        let code = try saved.width(saved.featureCount, through: [("encoder", network.encoder)])
+        try saved.require(try saved.width(code, through: [("decoder", network.decoder)]), saved.featureCount, "the reconstruction (network \"decoder\")")
+        try saved.fill(network)
+        return try OutlierAE(network: network, featureCount: saved.featureCount, configuration: settings)
     }
 }

@@ -70,6 +70,7 @@ public final class OutlierAEGMM: OutlierDetector {
     public let featureCount: Int
     public var standardizer: Standardizer?
     public var threshold: Threshold?
+    public var training: TrainingRecord?
     /// The mixture fitted on the training set (set by ``fit(_:options:)`` or a loader).
     public var mixture: GaussianMixture.Parameters?
 
@@ -131,4 +132,26 @@ func fitMixture(
         accumulator!.add(z: z, gamma: gamma)
     }
     return try accumulator!.parameters(jitter: jitter)
+}
+
+extension OutlierAEGMM: RegisteredDetector {
+    public static let settingsKey: String? = "aegmm"
+    public var settings: Configuration { configuration }
+    public var trainedNetwork: (any Module)? { network }
+
+    public func stateTensors() throws -> [(name: String, tensor: Tensor)] {
+        guard let mixture else { throw PersistenceError.cannotWrite(file: Self.kind, reason: "the detector is not fitted") }
+        return mixture.savedTensors(prefix: "mixture")
+    }
+
+    public static func restore(from saved: inout SavedParts, settings: Configuration) throws -> OutlierAEGMM {
+        let network = Network(encoder: try saved.layer("encoder"), decoder: try saved.layer("decoder"), density: try saved.layer("density"))
+        let code = try saved.width(saved.featureCount, through: [("encoder", network.encoder)])
+        try saved.require(try saved.width(code, through: [("decoder", network.decoder)]), saved.featureCount, "the reconstruction (network \"decoder\")")
+        let components = try saved.width(code + 2, through: [("density", network.density)])
+        try saved.fill(network)
+        let detector = OutlierAEGMM(network: network, featureCount: saved.featureCount, configuration: settings)
+        detector.mixture = try saved.mixture(components: components, dimension: code + 2, jitter: settings.jitter)
+        return detector
+    }
 }

@@ -99,6 +99,28 @@ public struct FitOptions: Sendable {
     }
 }
 
+/// How a detector was trained: the ``FitOptions`` that count and the Vigil that ran them,
+/// saved in `config.json` so a saved detector says how it came about.
+public struct TrainingRecord: Codable, Sendable, Equatable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    public var seed: UInt64
+    public var standardize: Bool
+    public var gradientClipNorm: Float?
+    public var vigilVersion: String
+
+    public init(_ options: FitOptions) {
+        epochs = options.epochs
+        batchSize = options.batchSize
+        learningRate = options.learningRate
+        seed = options.seed
+        standardize = options.standardize
+        gradientClipNorm = options.gradientClipNorm
+        vigilVersion = Vigil.version
+    }
+}
+
 /// An outlier detector: fitted on normal data, scores instances, holds a threshold.
 public protocol OutlierDetector: AnyObject {
     /// The kind written to a saved detector's configuration (`"OutlierVAE"`, …).
@@ -108,6 +130,8 @@ public protocol OutlierDetector: AnyObject {
     /// Applied to every batch before the model sees it, when set.
     var standardizer: Standardizer? { get set }
     var threshold: Threshold? { get set }
+    /// How the detector was trained (set by ``fit(_:options:)``, saved with it).
+    var training: TrainingRecord? { get set }
 
     /// Trains on normal data (`[rows, features]`).
     func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory
@@ -203,6 +227,7 @@ extension OutlierDetector {
                 actual: "epochs \(options.epochs), batch size \(options.batchSize), learning rate \(options.learningRate)")
         }
         standardizer = options.standardize ? Standardizer(fitting: data) : nil
+        training = TrainingRecord(options)
         return try standardizer?.transform(data) ?? data
     }
 

@@ -65,6 +65,7 @@ public final class OutlierVAE: OutlierDetector {
     public let featureCount: Int
     public var standardizer: Standardizer?
     public var threshold: Threshold?
+    public var training: TrainingRecord?
 
     public init(network: VariationalAutoencoder, featureCount: Int, configuration: Configuration = Configuration()) throws {
         guard (1...maximumScoringSamples).contains(configuration.samples), (0...100).contains(configuration.outlierPercentage),
@@ -145,5 +146,17 @@ func instanceScores(_ featureScores: Tensor, percentage: Double) -> [Float] {
         let values = featureScores.scalars[(row * features)..<((row + 1) * features)]
         let top = kept == features ? Array(values) : Array(values.sorted(by: >).prefix(kept))
         return top.reduce(0, +) / Float(kept)
+    }
+}
+
+extension OutlierVAE: RegisteredDetector {
+    public static let settingsKey: String? = "vae"
+    public var settings: Configuration { configuration }
+    public var trainedNetwork: (any Module)? { network }
+
+    public static func restore(from saved: inout SavedParts, settings: Configuration) throws -> OutlierVAE {
+        let (network, _) = try VariationalAutoencoder.restore(from: saved)
+        try saved.fill(network)
+        return try OutlierVAE(network: network, featureCount: saved.featureCount, configuration: settings)
     }
 }

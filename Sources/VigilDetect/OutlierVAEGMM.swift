@@ -90,6 +90,7 @@ public final class OutlierVAEGMM: OutlierDetector {
     public let featureCount: Int
     public var standardizer: Standardizer?
     public var threshold: Threshold?
+    public var training: TrainingRecord?
     public var mixture: GaussianMixture.Parameters?
 
     public init(network: Network, featureCount: Int, configuration: Configuration = Configuration()) throws {
@@ -147,5 +148,26 @@ extension OutlierVAEGMM: MixtureScoring {
         let samples = configuration.samples
         let epsilon = rowKeyedNoise(data, samples: samples, width: network.autoencoder.latentDimension, seed: configuration.seed &+ 0x5C0E)
         return GradientTape.withoutRecording { network.forward(Variable(repeatRows(data, samples)), epsilon: epsilon).z.value }
+    }
+}
+
+extension OutlierVAEGMM: RegisteredDetector {
+    public static let settingsKey: String? = "vaegmm"
+    public var settings: Configuration { configuration }
+    public var trainedNetwork: (any Module)? { network }
+
+    public func stateTensors() throws -> [(name: String, tensor: Tensor)] {
+        guard let mixture else { throw PersistenceError.cannotWrite(file: Self.kind, reason: "the detector is not fitted") }
+        return mixture.savedTensors(prefix: "mixture")
+    }
+
+    public static func restore(from saved: inout SavedParts, settings: Configuration) throws -> OutlierVAEGMM {
+        let (autoencoder, latent) = try VariationalAutoencoder.restore(from: saved)
+        let network = Network(autoencoder: autoencoder, density: try saved.layer("density"))
+        let components = try saved.width(latent + 2, through: [("density", network.density)])
+        try saved.fill(network)
+        let detector = try OutlierVAEGMM(network: network, featureCount: saved.featureCount, configuration: settings)
+        detector.mixture = try saved.mixture(components: components, dimension: latent + 2, jitter: settings.jitter)
+        return detector
     }
 }

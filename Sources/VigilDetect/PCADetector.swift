@@ -30,6 +30,7 @@ public final class PCADetector: OutlierDetector {
     public let featureCount: Int
     public var standardizer: Standardizer?
     public var threshold: Threshold?
+    public var training: TrainingRecord?
     /// The training mean, `[features]`.
     public private(set) var mean: Tensor?
     /// The kept components as rows, `[k, features]`, largest variance first.
@@ -124,5 +125,26 @@ enum SymmetricEigen {
         }
         let order = (0..<n).sorted { a[$0 * n + $0] > a[$1 * n + $1] }
         return (order.map { a[$0 * n + $0] }, order.map { k in (0..<n).map { v[$0 * n + k] } })
+    }
+}
+
+extension PCADetector: RegisteredDetector {
+    public static let settingsKey: String? = "pca"
+    public var settings: Configuration { configuration }
+    public var trainedNetwork: (any Module)? { nil }
+
+    public func stateTensors() throws -> [(name: String, tensor: Tensor)] {
+        guard let mean, let components else { throw PersistenceError.cannotWrite(file: Self.kind, reason: "the detector is not fitted") }
+        return [("pca.mean", mean), ("pca.components", components)]
+    }
+
+    public static func restore(from saved: inout SavedParts, settings: Configuration) throws -> PCADetector {
+        let d = saved.featureCount
+        let mean = try saved.tensor("pca.mean", shape: [d])
+        guard let stored = saved.storedShape("pca.components"), stored.count == 2, (1...d).contains(stored[0]) else {
+            throw saved.malformedWeights("tensor \"pca.components\" must be [k ≤ \(d), \(d)]")
+        }
+        let components = try saved.tensor("pca.components", shape: [stored[0], d])
+        return PCADetector(featureCount: d, configuration: settings, mean: mean, components: components)
     }
 }

@@ -31,7 +31,8 @@ public enum PersistenceError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// `config.json` of a saved detector (see `Documentation/DetectorFormat.md`).
+/// The part of `config.json` every kind shares (see `Documentation/DetectorFormat.md`); the
+/// kind's settings sit beside it under the kind's ``RegisteredDetector/settingsKey``.
 public struct SavedDetectorConfiguration: Codable, Sendable {
     public static let currentFormatVersion = 1
     public var format = "vigil-detector"
@@ -41,20 +42,10 @@ public struct SavedDetectorConfiguration: Codable, Sendable {
     public var featureCount: Int
     /// The architecture of each network part, by name.
     public var networks: [String: LayerSpec]
-    public var vae: OutlierVAE.Configuration?
-    public var aegmm: OutlierAEGMM.Configuration?
-    public var vaegmm: OutlierVAEGMM.Configuration?
-    public var pca: PCADetector.Configuration?
-    public var ae: OutlierAE.Configuration?
-    public var bigan: BiGANDetector.Configuration?
-    public var ocsvm: OneClassSVM.Configuration?
     public var standardizer: Standardizer?
     public var threshold: Threshold?
-}
-
-/// What a detector contributes to its saved folder.
-protocol PersistableDetector: OutlierDetector {
-    func savedState() throws -> (configuration: SavedDetectorConfiguration, tensors: [(name: String, tensor: Tensor)])
+    /// How the detector was trained (absent in folders written before it was recorded).
+    public var training: TrainingRecord?
 }
 
 extension OutlierDetector {
@@ -63,15 +54,12 @@ extension OutlierDetector {
     /// leaves half a detector. An existing detector folder is replaced (in one atomic swap)
     /// only with `overwrite`; an existing file, link or other folder never.
     public func save(to folder: URL, overwrite: Bool = false) throws {
-        guard let persistable = self as? any PersistableDetector else {
+        guard let registered = self as? any RegisteredDetector else {
             throw PersistenceError.cannotWrite(file: folder.path, reason: "\(Self.kind) cannot be saved")
         }
-        let (configuration, tensors) = try persistable.savedState()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let json = try encoder.encode(configuration)
+        let (json, tensors) = try registered.savedFolder()
         let weights = try SafeTensors.encode(tensors, metadata: ["format": "vigil-detector", "kind": Self.kind])
-        try DetectorStore.writeAtomically(folder: folder, files: ["config.json": Array(json), "weights.safetensors": weights], overwrite: overwrite)
+        try DetectorStore.writeAtomically(folder: folder, files: ["config.json": json, "weights.safetensors": weights], overwrite: overwrite)
     }
 }
 
@@ -90,7 +78,7 @@ public enum DetectorStore {
             if let version = header["formatVersion"] as? Int, version > SavedDetectorConfiguration.currentFormatVersion {
                 throw PersistenceError.newerFormat(file: configFile, version: version, supported: SavedDetectorConfiguration.currentFormatVersion)
             }
-            if let kind = header["kind"] as? String, !SavedDetectorBuilder.kinds.contains(kind) {
+            if let kind = header["kind"] as? String, DetectorRegistry.kind(named: kind) == nil {
                 throw PersistenceError.unknownKind(file: configFile, kind: kind)
             }
         }
@@ -104,14 +92,36 @@ public enum DetectorStore {
         }
         let (weightBytes, overflow) = limits.maximumElements.multipliedReportingOverflow(by: 4)
         let weightLimit = overflow ? Int.max : weightBytes + SafeTensors.maximumHeaderBytes + 8
+        guard let kind = DetectorRegistry.kind(named: configuration.kind) else {
+            throw PersistenceError.unknownKind(file: configFile, kind: configuration.kind)
+        }
+        guard (1...limits.maximumLayerUnits).contains(configuration.featureCount) else {
+            throw PersistenceError.malformed(file: configFile, problem: "featureCount \(configuration.featureCount), expected 1…\(limits.maximumLayerUnits)")
+        }
         let tensors = try SafeTensors.decode(try read(weightsFile, maximumBytes: weightLimit, setting: "VIGIL_MAX_ELEMENTS"), file: weightsFile)
-        var loader = TensorLoader(tensors: tensors, file: weightsFile)
-        let detector = try SavedDetectorBuilder.build(configuration, configFile: configFile, loader: &loader)
-        try loader.finish()
+        let loader = TensorLoader(tensors: tensors, file: weightsFile)
+        try checkDeclaredWeights(configuration.networks, against: loader, configFile)
+        let detector = try kind.restore(header: configuration, configBytes: configBytes, configFile: configFile, loader: loader)
         if let standardizer = configuration.standardizer { try validate(standardizer, featureCount: configuration.featureCount, configFile) }
         detector.standardizer = configuration.standardizer
         detector.threshold = configuration.threshold
+        detector.training = configuration.training
         return detector
+    }
+
+    /// Every weight the networks declare must be in the weights file, so a network is never
+    /// allocated larger than the file that fills it.
+    private static func checkDeclaredWeights(_ networks: [String: LayerSpec], against loader: TensorLoader, _ configFile: String) throws {
+        var declared = 0
+        for (name, spec) in networks.sorted(by: { $0.key < $1.key }) {
+            do { declared += try spec.parameterCount() } catch {
+                throw PersistenceError.malformed(file: configFile, problem: "network \"\(name)\": \(error)")
+            }
+            guard declared <= loader.elementCount else {
+                throw PersistenceError.malformed(
+                    file: configFile, problem: "the networks declare more weights than the \(loader.elementCount) in \(loader.file) (network \"\(name)\")")
+            }
+        }
     }
 
     /// Checks a stored standardiser: one finite mean and one finite, positive deviation per feature.

@@ -43,6 +43,7 @@ public final class Seq2SeqDetector: OutlierDetector {
     public let featureCount: Int
     public var standardizer: Standardizer?
     public var threshold: Threshold?
+    public var training: TrainingRecord?
 
     public init(network: Network, featureCount: Int) throws {
         guard network.forwardEncoder.inputSize == 1, network.backwardEncoder.inputSize == 1, network.decoder.inputSize == 1,
@@ -99,5 +100,21 @@ public final class Seq2SeqDetector: OutlierDetector {
             errors.scalars[($0 / steps) * steps + ($0 % steps + steps - 1) % steps]
         })
         return OutlierScores(instance: (featureScores.sum(alongAxis: 1) * (1 / Float(steps))).scalars, feature: featureScores)
+    }
+}
+
+extension Seq2SeqDetector: RegisteredDetector {
+    public static let settingsKey: String? = nil
+    public var settings: NoSettings { NoSettings() }
+    public var trainedNetwork: (any Module)? { network }
+
+    public static func restore(from saved: inout SavedParts, settings: NoSettings) throws -> Seq2SeqDetector {
+        let network = Network(
+            forwardEncoder: try saved.layer("forwardEncoder"), backwardEncoder: try saved.layer("backwardEncoder"),
+            decoder: try saved.layer("decoder"), output: try saved.layer("output"))
+        try saved.fill(network)
+        do { return try Seq2SeqDetector(network: network, featureCount: saved.featureCount) } catch {
+            throw saved.malformed("\(error)")
+        }
     }
 }

@@ -31,6 +31,29 @@ extension Module {
     }
 }
 
+extension Module {
+    /// The layers this module is made of, found the way parameters are: its stored
+    /// properties that are layers, by property name, in declaration order; a stored module
+    /// that is not itself a layer (a sub-network) contributes its own layers under their
+    /// names. What a saved model records as its architecture, so the names are written once —
+    /// where the properties are declared.
+    public func namedLayers() -> [(name: String, layer: any Layer)] {
+        var found: [(String, any Layer)] = []
+        var mirrors = [Mirror(reflecting: self)]
+        while let parent = mirrors.last!.superclassMirror { mirrors.append(parent) }
+        for level in mirrors.reversed() {
+            for child in level.children {
+                if let layer = child.value as? any Layer, let label = child.label {
+                    found.append((label, layer))
+                } else if let module = child.value as? any Module {
+                    found += module.namedLayers()
+                }
+            }
+        }
+        return found
+    }
+}
+
 enum ParameterWalk {
     static func collect(_ value: Any, path: String, into found: inout [(String, Variable)], seen: inout Set<ObjectIdentifier>) {
         if let variable = value as? Variable {

@@ -19,6 +19,12 @@ struct PersistenceTests {
             try OutlierVAE.kddPreset(featureCount: 6, configuration: .init(samples: 3, seed: 5), seed: 1),
             OutlierAEGMM.kddPreset(featureCount: 6, seed: 2),
             try OutlierVAEGMM.kddPreset(featureCount: 6, configuration: .init(samples: 3, seed: 6), seed: 3),
+            OutlierAEGMM.dagmmPreset(featureCount: 6, seed: 4),
+            try OutlierAE.deepadPreset(featureCount: 6, seed: 5),
+            try BiGANDetector.deepadPreset(featureCount: 6, width: 16, seed: 6),
+            try Seq2SeqDetector.deepadPreset(featureCount: 6, encoderUnits: 3, seed: 7),
+            try PCADetector(featureCount: 6),
+            try OneClassSVM(featureCount: 6),
         ]
         for detector in detectors {
             _ = try detector.fit(data.train, options: options)
@@ -27,8 +33,12 @@ struct PersistenceTests {
         return detectors
     }
 
+    /// Every kind in the registry, trained, saved and loaded, scores bit-identically and says how it was trained.
     @Test func roundTripGivesBitIdenticalScores() throws {
-        for detector in try fittedDetectors() {
+        let detectors = try fittedDetectors()
+        let registered = Set(DetectorRegistry.kinds.map { kind in kind.kind })
+        #expect(Set(detectors.map { type(of: $0).kind }) == registered)
+        for detector in detectors {
             let folder = temporaryFolder()
             try detector.save(to: folder)
             let loaded = try DetectorStore.load(from: folder)
@@ -36,6 +46,7 @@ struct PersistenceTests {
             #expect(try loaded.score(data.test).instance == detector.score(data.test).instance)
             #expect(loaded.threshold == detector.threshold)
             #expect(loaded.standardizer == detector.standardizer)
+            #expect(loaded.training == TrainingRecord(options) && loaded.training?.vigilVersion == Vigil.version)
             // Saving over an existing detector needs overwrite, then replaces it whole.
             #expect(throws: PersistenceError.cannotWrite(
                 file: folder.path, reason: "a saved detector is already there; pass overwrite (--overwrite) to replace it")) { try loaded.save(to: folder) }
