@@ -4,8 +4,8 @@ import VigilTensor
 
 /// Scores a CSV or NPY file with a detector and writes the scores to a file, streaming.
 public enum FileScoring {
-    /// Scores every row of `input` (CSV with a header, streamed in batches of `batchSize`
-    /// rows, or a 2-D NPY) and writes `instance_score`, `is_outlier` (as
+    /// Scores every row of `input` (CSV with a header, plain or gzip, streamed in batches of
+    /// `batchSize` rows; a 2-D NPY; an NPZ's features array, `featuresKey` or the usual name) and writes `instance_score`, `is_outlier` (as
     /// ``OutlierDetector/predict(_:returnFeatureScores:)`` flags it) and, with
     /// `featureScores`, one score per feature, as CSV or (for a `.json` path) a JSON array.
     /// `output` nil (or `-`) writes to standard output. A CSV's `labelColumn`, when named,
@@ -13,8 +13,8 @@ public enum FileScoring {
     /// was scored: a bad row (wrong column count, non-number) throws an error naming its
     /// line and leaves no file behind.
     public static func run(
-        detector: any OutlierDetector, input: String, output: String?, labelColumn: String? = nil, featureScores: Bool = false,
-        batchSize: Int = 65_536
+        detector: any OutlierDetector, input: String, output: String?, labelColumn: String? = nil, featuresKey: String? = nil,
+        featureScores: Bool = false, batchSize: Int = 65_536
     ) throws {
         guard detector.threshold != nil else { throw DetectorError.noThreshold(detector: type(of: detector).kind) }
         let path = output == "-" ? nil : output
@@ -47,12 +47,9 @@ public enum FileScoring {
                     try writer.row(values)
                 }
             }
-            if input.lowercased().hasSuffix(".npy") {
-                let array = try NumPy.read(path: input)
-                guard array.shape.count == 2 else {
-                    throw DataError.malformed(file: input, expected: "a 2-D array [rows, features]", actual: "shape \(array.shape)")
-                }
-                try emit(array.tensor, nil)
+            let lowered = input.lowercased()
+            if lowered.hasSuffix(".npy") || lowered.hasSuffix(".npz") {
+                try emit(NumericTable.read(input, featuresKey: featuresKey).features, nil)
             } else {
                 try CSV.forEachBatch(path: input, batchSize: batchSize, labelColumn: labelColumn) { features, _, lines in try emit(features, lines) }
             }

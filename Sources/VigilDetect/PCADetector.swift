@@ -17,7 +17,8 @@ public final class PCADetector: OutlierDetector {
     public enum Components: Codable, Sendable, Equatable {
         /// Exactly this many (deepad uses 2).
         case count(Int)
-        /// The fewest whose eigenvalues explain at least this share of the variance.
+        /// The fewest whose eigenvalues explain at least this share of the variance, but at
+        /// most `features − 1` (all of them would reconstruct every row exactly, and score nothing).
         case explainedVariance(Double)
     }
 
@@ -71,7 +72,7 @@ public final class PCADetector: OutlierDetector {
         case .explainedVariance(let share):
             let total = values.reduce(0) { $0 + max($1, 0) }
             var running = 0.0
-            keep = (values.firstIndex { running += max($0, 0); return running >= share * total } ?? (d - 1)) + 1
+            keep = min(max(1, d - 1), (values.firstIndex { running += max($0, 0); return running >= share * total } ?? (d - 1)) + 1)
         }
         mean = Tensor(shape: [d], scalars: means.map { Float($0) })
         components = Tensor(shape: [keep, d], scalars: (0..<keep).flatMap { k in (0..<d).map { Float(vectors[k][$0]) } })

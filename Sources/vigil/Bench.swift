@@ -10,8 +10,8 @@ struct Bench: ParsableCommand {
         abstract: "Measure sgemm GFLOP/s and training throughput (build with -c release).",
         discussion: """
             Prints sgemm GFLOP/s on the BLAS and the portable path, and the samples/s and \
-            seconds per 400,000-row epoch of the alibi-detect KDD networks (AEGMM autoencoder \
-            at batch 1,024, VAE at batch 64), with each thread count asked for.
+            seconds per 400,000-row epoch of the alibi-detect KDD detectors as they train \
+            (OutlierAEGMM at batch 1,024, OutlierVAE at batch 64), with each thread count asked for.
             """)
 
     @Option(name: .long, parsing: .upToNextOption, help: "Thread counts to measure (default: 1 2, or VIGIL_THREADS).")

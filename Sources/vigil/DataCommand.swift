@@ -66,21 +66,3 @@ struct DataCommand: ParsableCommand {
         }
     }
 }
-
-/// Download progress on standard error, at most a few lines per second.
-struct DownloadProgress: Sendable {
-    let name: String
-
-    var report: @Sendable (Int64, Int64?) -> Void {
-        let name = name
-        return { received, expected in
-            let megabytes = Double(received) / 1_048_576
-            if let expected {
-                let percent = Int(100 * Double(received) / Double(expected))
-                try? FileHandle.standardError.write(contentsOf: Data("\r\(name): \(String(format: "%.1f", megabytes)) MiB (\(percent)%)".utf8))
-            } else {
-                try? FileHandle.standardError.write(contentsOf: Data("\r\(name): \(String(format: "%.1f", megabytes)) MiB".utf8))
-            }
-        }
-    }
-}

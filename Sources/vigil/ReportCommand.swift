@@ -19,8 +19,7 @@ struct Report: ParsableCommand {
 
     @Option(help: "The saved detector's folder.") var model: String
     @Option(help: "kdd, or a .csv/.npy file of features.") var data: String
-    @Option(help: "In a CSV: the column holding labels (numbers: 0 = normal, any other = outlier).") var labelColumn: String?
-    @Option(help: "The label of normal rows when the label column holds words.") var normalLabel: String?
+    @OptionGroup var table: TableOptions
     @Option(help: "With --data kdd: the protocol seed.") var seed: UInt64 = 0
     @Option(help: "How many of the highest-scoring instances to explain feature by feature.") var top: Int = 3
     @Option(help: "Where to write the report.") var out: String = "vigil-report.html"
@@ -40,7 +39,7 @@ struct Report: ParsableCommand {
             let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
             dataset = try KDDCup.continuousView(path: path.path).outlierBatch(samples: 1000, outlierPercentage: 10, seed: seed &+ 1)
         } else {
-            dataset = try UserData.load(data, labelColumn: labelColumn, normalLabel: normalLabel)
+            dataset = try table.read(data)
         }
         guard let threshold = detector.threshold else { throw DetectorError.noThreshold(detector: kind) }
         let prediction = try detector.predict(dataset.features, returnFeatureScores: true)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilData
 import VigilDetect
 
 /// `vigil score`: scores a file with a saved detector, streaming it in batches.
@@ -16,6 +17,7 @@ struct Score: ParsableCommand {
     @Option(help: "A .csv (header, numeric columns) or .npy file.") var input: String
     @Option(help: "Where to write the scores (.csv or .json; a regular file, never the input); standard output when omitted or -.") var output: String?
     @Option(help: "In a CSV: a column of labels to leave out of the features.") var labelColumn: String?
+    @Option(help: "In an .npz: the features array (default: the first of \(NumericTable.featureKeys.joined(separator: ", "))).") var featuresKey: String?
     @Flag(help: "Also write each feature's score (reconstruction detectors).") var featureScores = false
     @Option(help: "Rows per batch.") var batchSize: Int = 65_536
 
@@ -26,6 +28,7 @@ struct Score: ParsableCommand {
     func run() throws {
         let detector = try DetectorStore.load(from: URL(fileURLWithPath: model))
         try FileScoring.run(
-            detector: detector, input: input, output: output, labelColumn: labelColumn, featureScores: featureScores, batchSize: batchSize)
+            detector: detector, input: input, output: output, labelColumn: labelColumn, featuresKey: featuresKey, featureScores: featureScores,
+            batchSize: batchSize)
     }
 }

@@ -6,37 +6,40 @@ import VigilExperiments
 import VigilTensor
 
 /// `vigil train`: fits a detector, sets its threshold and saves it.
-extension AlibiKDDProtocol.Detector: ExpressibleByArgument {}
+extension DetectorChoice: ExpressibleByArgument {}
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a detector on KDD Cup '99 or your own CSV/NPY data and save it to a folder.",
+        abstract: "Train a detector on KDD Cup '99 or your own table (CSV, .csv.gz, NPY, NPZ) and save it to a folder.",
         discussion: """
             With --data kdd: alibi-detect's protocol data — 400,000 normal records drawn with \
             the seed, threshold at the 95th percentile of a 1,000-record batch with 5% outliers. \
-            With a file: the features of every row (rows whose --label-column is not 0 are \
-            left out of training), threshold at --threshold-percentile of the training scores.
+            With a file: the features of every row (rows whose --label-column is not 0, or not \
+            --normal-label, are left out of training). The threshold is the 95th percentile of \
+            the training scores (alibi-detect's rule), or --threshold-percentile, \
+            --false-positive-rate (on the training rows) or --contamination (on every row). \
+            Epochs and batch size follow the detector's reference, adapted to the table's size \
+            (--explain says what was chosen and why).
             """)
 
-    @Option(help: "vae, aegmm or vaegmm.")
-    var detector: AlibiKDDProtocol.Detector
+    @Option(help: "The detector: \(DetectorChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var detector: DetectorChoice
 
-    @Option(help: "kdd, or a .csv/.npy file of features.")
+    @Option(help: "kdd, or a table: .csv (plain or gzip), .npy or .npz.")
     var data: String
 
-    @Option(help: "In a CSV: the column holding labels (numbers: 0 = normal, any other = outlier).")
-    var labelColumn: String?
+    @OptionGroup var table: TableOptions
 
-    @Option(help: "The label of normal rows when the label column holds words (every other label is an outlier).")
-    var normalLabel: String?
-
-    @Option(help: "Epochs (default: the KDD protocol's).") var epochs: Int?
-    @Option(help: "Batch size (default: the KDD protocol's).") var batchSize: Int?
-    @Option(help: "Adam's learning rate.") var learningRate: Float = 1e-3
+    @Option(help: "Epochs (default: the detector's reference, adapted to the rows).") var epochs: Int?
+    @Option(help: "Batch size (default: the detector's reference, adapted to the rows).") var batchSize: Int?
+    @Option(help: "Adam's learning rate (default: the detector's reference).") var learningRate: Float?
     @Option(help: "Seed of the initialisation, the data draws and the shuffling.") var seed: UInt64 = 0
-    @Option(help: "With a file: the percentile of the training scores used as threshold.") var thresholdPercentile: Double = 95
+    @Option(help: "With a file: the percentile of the training scores used as threshold (default 95).") var thresholdPercentile: Double?
+    @Option(help: "With a file: the share of training rows to flag (the threshold's false-positive rate).") var falsePositiveRate: Double?
+    @Option(help: "With a file: the expected share of outliers among all its rows.") var contamination: Double?
     @Option(help: "VAE only: mse or proba (reconstruction probability).") var scoreType: OutlierVAE.ScoreType = .meanSquaredError
     @Option(help: "Threshold on instance scores or on feature scores (reconstruction detectors).") var outlierType: OutlierType = .instance
+    @Flag(help: "Print the training settings chosen and why.") var explain = false
 
     @Option(help: "The folder to save the detector to.")
     var out: String
@@ -49,67 +52,83 @@ struct Train: ParsableCommand {
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
         if scoreType != .meanSquaredError && detector != .vae { throw ValidationError("--score-type applies to --detector vae only") }
-        if !(0...100).contains(thresholdPercentile) { throw ValidationError("--threshold-percentile must be in [0, 100], got \(thresholdPercentile)") }
+        let rules = [thresholdPercentile != nil, falsePositiveRate != nil, contamination != nil].filter { $0 }.count
+        if rules > 1 { throw ValidationError("give one of --threshold-percentile, --false-positive-rate and --contamination") }
+        if data == "kdd" && rules > 0 { throw ValidationError("with --data kdd the threshold is alibi-detect's (95th percentile of its outlier batch)") }
+        if let thresholdPercentile, !(0...100).contains(thresholdPercentile) { throw ValidationError("--threshold-percentile must be in [0, 100], got \(thresholdPercentile)") }
+        for (name, rate) in [("--false-positive-rate", falsePositiveRate), ("--contamination", contamination)] {
+            if let rate, !(rate > 0 && rate < 1) { throw ValidationError("\(name) must be in (0, 1), got \(rate)") }
+        }
     }
 
     func run() throws {
         try DetectorStore.checkDestination(URL(fileURLWithPath: out), overwrite: overwrite)
-        let model: any OutlierDetector
-        let options = FitOptions(
-            epochs: epochs ?? detector.defaultEpochs, batchSize: batchSize ?? detector.defaultBatchSize,
-            learningRate: learningRate, seed: seed)
+        let (training, thresholdBatch, everyRow): (Tensor, Tensor, Tensor)
         if data == "kdd" {
             let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
             let kdd = try KDDCup.continuousView(path: path.path)
-            model = try AlibiKDDProtocol.makeDetector(detector, seed: seed)
-            (model as? OutlierVAE)?.configuration.scoreType = scoreType
-            _ = try model.fit(try kdd.outlierBatch(samples: 400_000, outlierPercentage: 0, seed: seed).features, options: options)
-            try model.inferThreshold(
-                try kdd.outlierBatch(samples: 1000, outlierPercentage: 5, seed: seed).features, percentile: 95, outlierType: outlierType)
+            training = try kdd.outlierBatch(samples: 400_000, outlierPercentage: 0, seed: seed).features
+            thresholdBatch = try kdd.outlierBatch(samples: 1000, outlierPercentage: 5, seed: seed).features
+            everyRow = thresholdBatch
         } else {
-            let table = try UserData.load(data, labelColumn: labelColumn, normalLabel: normalLabel)
-            let normal = table.targets.map { targets in table.rows(targets.indices.filter { targets[$0] == 0 }) } ?? table
-            model = try UserData.detector(detector, featureCount: table.features.shape[1], seed: seed)
-            (model as? OutlierVAE)?.configuration.scoreType = scoreType
-            _ = try model.fit(normal.features, options: options)
-            try model.inferThreshold(normal.features, percentile: thresholdPercentile, outlierType: outlierType)
+            let rows = try table.read(data)
+            let normal = rows.targets.map { targets in rows.rows(targets.indices.filter { targets[$0] == 0 }) } ?? rows
+            guard normal.count > 0 else {
+                throw DataError.malformed(file: data, expected: "some normal rows to train on", actual: "every row labelled an outlier")
+            }
+            (training, thresholdBatch, everyRow) = (normal.features, normal.features, rows.features)
+        }
+        let model = try detector.make(featureCount: training.shape[1], seed: seed)
+        (model as? OutlierVAE)?.configuration.scoreType = scoreType
+        var (options, reasons) = detector.plan(rows: training.shape[0], seed: seed)
+        var given: [String: String] = [:]
+        if let epochs { options.epochs = epochs; given["epochs"] = "\(epochs): --epochs" }
+        if let batchSize { options.batchSize = batchSize; given["batch size"] = "\(batchSize): --batch-size" }
+        if let learningRate { options.learningRate = learningRate; given["learning rate"] = "\(learningRate): --learning-rate" }
+        if explain {
+            for (setting, reason) in reasons { print("\(detector.rawValue) \(setting) \(given[setting] ?? reason)") }
+        }
+        _ = try model.fit(training, options: options)
+        if let falsePositiveRate {
+            try model.inferThreshold(normalBatch: thresholdBatch, falsePositiveRate: falsePositiveRate)
+        } else if let contamination {
+            try model.inferThreshold(everyRow, contamination: contamination)
+        } else {
+            try model.inferThreshold(thresholdBatch, percentile: thresholdPercentile ?? 95, outlierType: outlierType)
         }
         try model.save(to: URL(fileURLWithPath: out), overwrite: overwrite)
-        print("saved \(type(of: model).kind) to \(out) (threshold \(model.threshold!.value))")
+        let threshold = model.threshold!
+        print("saved \(type(of: model).kind) to \(out) (threshold \(threshold.value), \(describe(threshold.rule)))")
+    }
+
+    private func describe(_ rule: ThresholdRule) -> String {
+        switch rule {
+        case let .percentile(q): "the \(q)th percentile of the " + (data == "kdd" ? "KDD outlier batch's scores" : "training scores")
+        case let .falsePositiveRate(rate): "flagging \(rate) of the training rows"
+        case let .contamination(share): "flagging \(share) of all rows"
+        }
     }
 }
 
-/// Reading the user's own data files and sizing detectors for them.
-enum UserData {
-    /// A CSV (header, numeric columns) or NPY (2-D) file as a data set, with at least one
-    /// feature column; labels read as numbers (0 = normal) or, given `normalLabel`, as words.
-    static func load(_ path: String, labelColumn: String?, normalLabel: String?) throws -> Dataset {
-        let table = try loadTable(path, labelColumn: labelColumn, normalLabel: normalLabel)
-        guard table.features.shape[1] >= 1 else {
-            throw DataError.malformed(file: path, expected: "at least one feature column", actual: "none besides the label")
-        }
-        return table
-    }
+/// The options naming a user's table and its labels, shared by the commands that read one.
+struct TableOptions: ParsableArguments {
+    @Option(help: "In a CSV: the column holding labels (numbers: 0 = normal, any other = outlier).")
+    var labelColumn: String?
 
-    private static func loadTable(_ path: String, labelColumn: String?, normalLabel: String?) throws -> Dataset {
-        if path.lowercased().hasSuffix(".npy") {
-            let array = try NumPy.read(path: path)
-            guard array.shape.count == 2 else {
-                throw DataError.malformed(file: path, expected: "a 2-D array [rows, features]", actual: "shape \(array.shape)")
-            }
-            return Dataset(features: array.tensor, featureNames: (0..<array.shape[1]).map { "feature_\($0)" })
-        }
-        return try CSV.read(path: path, labelColumn: labelColumn, labels: normalLabel.map { .normal($0) } ?? .numeric)
-    }
+    @Option(help: "The label of normal rows when the label column holds words (every other label is an outlier).")
+    var normalLabel: String?
 
-    /// The KDD presets' architectures, resized to `featureCount` inputs.
-    static func detector(_ kind: AlibiKDDProtocol.Detector, featureCount: Int, seed: UInt64) throws -> any OutlierDetector {
-        switch kind {
-        case .vae: try OutlierVAE.kddPreset(featureCount: featureCount, configuration: .init(seed: seed), seed: seed)
-        case .aegmm: OutlierAEGMM.kddPreset(featureCount: featureCount, seed: seed)
-        case .vaegmm: try OutlierVAEGMM.kddPreset(featureCount: featureCount, configuration: .init(seed: seed), seed: seed)
-        }
+    @Option(help: "In an .npz: the features array (default: the first of \(NumericTable.featureKeys.joined(separator: ", "))).")
+    var featuresKey: String?
+
+    @Option(help: "In an .npz: the labels array (default: the first of \(NumericTable.labelKeys.joined(separator: ", ")), when present).")
+    var labelsKey: String?
+
+    func read(_ path: String) throws -> Dataset {
+        try NumericTable.read(
+            path, labelColumn: labelColumn, labels: normalLabel.map { .normal($0) } ?? .numeric, featuresKey: featuresKey, labelsKey: labelsKey)
     }
 }
 

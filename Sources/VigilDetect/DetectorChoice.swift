@@ -1,0 +1,88 @@
+import VigilNN
+import VigilTensor
+
+/// The detectors `vigil train --detector` offers on a table: each names the kind it makes,
+/// the reference network it builds for `featureCount` columns and the reference's training
+/// settings, which ``plan(rows:)`` adapts to the table's size.
+public enum DetectorChoice: String, CaseIterable, Sendable {
+    /// deepad's autoencoder (``OutlierAE``): 14 epochs, batch 128, learning rate 0.01.
+    case ae
+    /// alibi-detect's KDD OutlierVAE: 30 epochs, batch 64, learning rate 1e-3.
+    case vae
+    /// alibi-detect's KDD OutlierAEGMM: 50 epochs, batch 1,024, learning rate 1e-3.
+    case aegmm
+    /// alibi-detect's KDD OutlierVAEGMM: 50 epochs, batch 1,024, learning rate 1e-3.
+    case vaegmm
+    /// The DAGMM paper's network (an ``OutlierAEGMM`` with the paper's features, k = 4 and
+    /// dropout): 20 epochs (the paper trains 200; longer runs drift, see README), batch 1,024,
+    /// learning rate 1e-4, gradients clipped to norm 5.
+    case dagmm
+    /// deepad's BiGAN: 15 epochs, batch 256, learning rate 1e-3.
+    case bigan
+    /// deepad's sequence-to-sequence LSTM: 40 epochs, batch 256, learning rate 0.01.
+    case seq2seq
+    /// Principal components explaining 90% of the variance; the score is the reconstruction error.
+    case pca
+    /// One-class SVM with PyOD's defaults: ν 0.5, RBF γ = 1/features (on standardised data).
+    case ocsvm
+
+    /// The untrained detector for `featureCount` columns, initialised from `seed`.
+    public func make(featureCount: Int, seed: UInt64) throws -> any RegisteredDetector {
+        switch self {
+        case .ae: try OutlierAE.deepadPreset(featureCount: featureCount, seed: seed)
+        case .vae: try OutlierVAE.kddPreset(featureCount: featureCount, configuration: .init(seed: seed), seed: seed)
+        case .aegmm: OutlierAEGMM.kddPreset(featureCount: featureCount, seed: seed)
+        case .vaegmm: try OutlierVAEGMM.kddPreset(featureCount: featureCount, configuration: .init(seed: seed), seed: seed)
+        case .dagmm: OutlierAEGMM.dagmmPreset(featureCount: featureCount, seed: seed)
+        case .bigan: try BiGANDetector.deepadPreset(featureCount: featureCount, seed: seed)
+        case .seq2seq: try Seq2SeqDetector.deepadPreset(featureCount: featureCount, seed: seed)
+        case .pca: try PCADetector(featureCount: featureCount, configuration: .init(components: .explainedVariance(0.9)))
+        case .ocsvm: try OneClassSVM(featureCount: featureCount, configuration: .init(nu: 0.5, gamma: 1 / Float(featureCount)))
+        }
+    }
+
+    /// The reference's epochs, batch size, learning rate and clipping (1 epoch: no training loop).
+    public var referenceFit: (epochs: Int, batchSize: Int, learningRate: Float, clipNorm: Float?) {
+        switch self {
+        case .ae: (14, 128, 0.01, nil)
+        case .vae: (30, 64, 1e-3, nil)
+        case .aegmm, .vaegmm: (50, 1024, 1e-3, nil)
+        case .dagmm: (20, 1024, 1e-4, 5)
+        case .bigan: (15, 256, 1e-3, nil)
+        case .seq2seq: (40, 256, 0.01, nil)
+        case .pca, .ocsvm: (1, 1024, 1e-3, nil)
+        }
+    }
+
+    /// The training settings for a table of `rows` rows, and why.
+    ///
+    /// - Batch: the reference's, but at most `rows / 32` rounded down to a power of two (at
+    ///   least 32), so an epoch has about 32 steps or more.
+    /// - Epochs: the reference's, raised so that training takes at least 1,000 steps
+    ///   (capped at 20× the reference), so a small table is not left half-trained.
+    ///
+    /// The reasons are keyed by setting (`"batch size"`, `"epochs"`, `"learning rate"`, `"clipping"`).
+    public func plan(rows: Int, seed: UInt64) -> (options: FitOptions, reasons: KeyValuePairs<String, String>) {
+        let reference = referenceFit
+        guard self != .pca, self != .ocsvm else {
+            return (FitOptions(epochs: 1, batchSize: reference.batchSize, seed: seed), ["training": "none: one pass over the \(rows) rows"])
+        }
+        var power = 32
+        while power * 2 <= rows / 32 { power *= 2 }
+        let batchSize = min(reference.batchSize, power)
+        let steps = (rows + batchSize - 1) / batchSize
+        let epochs = min(20 * reference.epochs, max(reference.epochs, (1_000 + steps - 1) / steps))
+        let reasons: KeyValuePairs<String, String> = [
+            "batch size": batchSize == reference.batchSize
+                ? "\(batchSize): the reference's" : "\(batchSize): the reference's \(reference.batchSize) would give fewer than 32 steps per epoch on \(rows) rows",
+            "epochs": epochs == reference.epochs
+                ? "\(epochs): the reference's (\(steps * epochs) steps)" : "\(epochs): the reference's \(reference.epochs) give only \(steps * reference.epochs) steps; at least 1,000",
+            "learning rate": "\(reference.learningRate): the reference's",
+            "clipping": reference.clipNorm.map { "global gradient norm \($0): the reference's" } ?? "none: the reference's",
+        ]
+        return (
+            FitOptions(epochs: epochs, batchSize: batchSize, learningRate: reference.learningRate, seed: seed, gradientClipNorm: reference.clipNorm),
+            reasons
+        )
+    }
+}

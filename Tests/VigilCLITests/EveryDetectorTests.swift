@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import VigilData
+import VigilDetect
+import VigilTensor
+
+/// Every detector `vigil train` offers, trained on a small table in each format Vigil reads
+/// (CSV, gzip-compressed CSV, NPY, NPZ with labels), saved, loaded and scored from the command
+/// line: the scores of the same rows are the same whatever the format, and outliers planted
+/// in the table score higher than the normal rows on average.
+@Suite("Every detector from the command line", .serialized)
+struct EveryDetectorTests {
+    /// 240 rows of 4 features: normal rows near a plane, every 12th row far off it (label 1).
+    static func writeTables(in folder: URL) throws -> (csv: String, gz: String, npy: String, npz: String, labels: [Int]) {
+        var random = SeededRandom(seed: 12)
+        var rows: [[Float]] = []
+        var labels: [Int] = []
+        for row in 0..<240 {
+            let (a, b) = (random.normal(), random.normal())
+            let outlier = row % 12 == 0
+            let noise: Float = outlier ? 4 : 0.05
+            rows.append([a, b, a + b + noise * random.normal(), a - b + noise * random.normal()])
+            labels.append(outlier ? 1 : 0)
+        }
+        var text = "a,b,c,d,label\n"
+        for (row, label) in zip(rows, labels) { text += row.map { "\($0)" }.joined(separator: ",") + ",\(label)\n" }
+        let csv = folder.appendingPathComponent("table.csv").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: csv))
+        let gzipped = folder.appendingPathComponent("copy.csv").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: gzipped))
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-f", gzipped]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let features = Tensor(rows: rows)
+        let npy = folder.appendingPathComponent("table.npy").path
+        try NumPy.write(NumPyArray(features), to: npy)
+        let npz = folder.appendingPathComponent("table.npz").path
+        try NumPy.writeArchive(
+            ["x": NumPyArray(features), "y": NumPyArray(shape: [labels.count], elements: .int64(labels.map(Int64.init)))], to: npz, compressed: true)
+        return (csv, gzipped + ".gz", npy, npz, labels)
+    }
+
+    @Test(arguments: DetectorChoice.allCases)
+    func trainsSavesLoadsAndScoresOnEveryFormat(_ choice: DetectorChoice) throws {
+        let folder = temporaryFolder("vigil-every")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tables = try Self.writeTables(in: folder)
+        // Train on a different format for each detector; every format gets trained on.
+        let index = DetectorChoice.allCases.firstIndex(of: choice)!
+        let trainingData: [String] = [
+            ["--data", tables.csv, "--label-column", "label"], ["--data", tables.gz, "--label-column", "label"], ["--data", tables.npz],
+        ][index % 3]
+        let model = folder.appendingPathComponent("model").path
+        let trained = try Programs.run(
+            ["train", "--detector", choice.rawValue] + trainingData + ["--epochs", "2", "--batch-size", "32", "--out", model])
+        #expect(trained.status == 0, "\(choice): \(trained.standardError)")
+        #expect(trained.standardOutput.contains("saved \(try #require(try DetectorStore.load(from: URL(fileURLWithPath: model))).kindName) to \(model)"))
+
+        var outputs: [String] = []
+        for (input, extra) in [(tables.csv, ["--label-column", "label"]), (tables.gz, ["--label-column", "label"]), (tables.npy, []), (tables.npz, [])] {
+            let scored = try Programs.run(["score", "--model", model, "--input", input, "--output", "-"] + extra)
+            #expect(scored.status == 0, "\(choice) on \(input): \(scored.standardError)")
+            outputs.append(scored.standardOutput)
+        }
+        #expect(Set(outputs).count == 1, "\(choice): the formats give different scores")
+        let lines = outputs[0].split(separator: "\n").dropFirst()
+        let scores = lines.map { Float($0.split(separator: ",")[0])! }
+        #expect(scores.count == 240 && scores.allSatisfy(\.isFinite))
+        let outlierMean = zip(scores, tables.labels).filter { $1 == 1 }.map(\.0).reduce(0, +) / 20
+        let normalMean = zip(scores, tables.labels).filter { $1 == 0 }.map(\.0).reduce(0, +) / 220
+        #expect(outlierMean > normalMean, "\(choice): outliers \(outlierMean), normal rows \(normalMean)")
+    }
+}
+
+extension OutlierDetector {
+    var kindName: String { Self.kind }
+}
