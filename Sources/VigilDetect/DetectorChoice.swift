@@ -25,6 +25,8 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
     case pca
     /// One-class SVM with PyOD's defaults: ν 0.5, RBF γ = 1/features (on standardised data).
     case ocsvm
+    /// Isolation Forest with scikit-learn's defaults: 100 trees of 256 rows.
+    case iforest
 
     /// The untrained detector for `featureCount` columns, initialised from `seed`.
     public func make(featureCount: Int, seed: UInt64) throws -> any RegisteredDetector {
@@ -38,6 +40,7 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
         case .seq2seq: try Seq2SeqDetector.deepadPreset(featureCount: featureCount, seed: seed)
         case .pca: try PCADetector(featureCount: featureCount, configuration: .init(components: .explainedVariance(0.9)))
         case .ocsvm: try OneClassSVM(featureCount: featureCount, configuration: .init(nu: 0.5, gamma: 1 / Float(featureCount)))
+        case .iforest: try IsolationForest(featureCount: featureCount, configuration: .init(seed: seed))
         }
     }
 
@@ -50,7 +53,7 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
         case .dagmm: (20, 1024, 1e-4, 5)
         case .bigan: (15, 256, 1e-3, nil)
         case .seq2seq: (40, 256, 0.01, nil)
-        case .pca, .ocsvm: (1, 1024, 1e-3, nil)
+        case .pca, .ocsvm, .iforest: (1, 1024, 1e-3, nil)
         }
     }
 
@@ -64,7 +67,7 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
     /// The reasons are keyed by setting (`"batch size"`, `"epochs"`, `"learning rate"`, `"clipping"`).
     public func plan(rows: Int, seed: UInt64) -> (options: FitOptions, reasons: KeyValuePairs<String, String>) {
         let reference = referenceFit
-        guard self != .pca, self != .ocsvm else {
+        guard ![.pca, .ocsvm, .iforest].contains(self) else {
             return (FitOptions(epochs: 1, batchSize: reference.batchSize, seed: seed), ["training": "none: one pass over the \(rows) rows"])
         }
         var power = 32

@@ -38,7 +38,7 @@ public struct NoSettings: Codable, Sendable, Equatable {
 public enum DetectorRegistry {
     public static let kinds: [any RegisteredDetector.Type] = [
         OutlierVAE.self, OutlierAEGMM.self, OutlierVAEGMM.self, OutlierAE.self, PCADetector.self, BiGANDetector.self, Seq2SeqDetector.self,
-        OneClassSVM.self,
+        OneClassSVM.self, IsolationForest.self,
     ]
 
     /// The kind saved as `name` (``OutlierDetector/kind``), if any.

@@ -51,6 +51,13 @@ struct ImageDataTests {
             try MNIST.read(imagesPath: file("i", images), labelsPath: file("l", [0, 0, 8, 1, 0, 0, 0, 3, 1, 2, 3]))
         }
         #expect(throws: DataError.self) { try MNIST.read(imagesPath: file("j", Array(images.dropLast())), labelsPath: file("m", labels)) }
+        // Found by the MNIST fuzz target: dimensions whose product overflows (2³² − 1 each) are an error, not a trap.
+        let huge: [UInt8] = [0, 0, 8, 3] + Array(repeating: 0xFF, count: 12) + [1, 2, 3]
+        let hugePath = file("huge", huge)
+        #expect(throws: DataError.malformed(
+            file: hugePath, expected: "one data byte per element of dimensions [4294967295, 4294967295, 4294967295]", actual: "3 data bytes")) {
+            try MNIST.read(imagesPath: hugePath, labelsPath: file("n", labels))
+        }
     }
 
     @Test func masksAreReproducibleAndBounded() throws {

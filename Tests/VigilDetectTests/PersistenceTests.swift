@@ -25,6 +25,7 @@ struct PersistenceTests {
             try Seq2SeqDetector.deepadPreset(featureCount: 6, encoderUnits: 3, seed: 7),
             try PCADetector(featureCount: 6),
             try OneClassSVM(featureCount: 6),
+            try IsolationForest(featureCount: 6, configuration: .init(trees: 10, seed: 8)),
         ]
         for detector in detectors {
             _ = try detector.fit(data.train, options: options)

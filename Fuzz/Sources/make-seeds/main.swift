@@ -143,7 +143,8 @@ func detectors() throws -> [any OutlierDetector] {
     let svm = try OneClassSVM(featureCount: 4, configuration: .init(nu: 0.2, gamma: 0.5))
     let bigan = try BiGANDetector.deepadPreset(featureCount: 4, latentDimension: 2, width: 3, seed: 12)
     let seq2seq = try Seq2SeqDetector.deepadPreset(featureCount: 4, encoderUnits: 2, seed: 13)
-    return [vaegmm, aegmm, svm, vae, ae, seq2seq, bigan, pca]
+    let forest = try IsolationForest(featureCount: 4, configuration: .init(trees: 3, samplesPerTree: 16, seed: 14))
+    return [vaegmm, aegmm, svm, vae, ae, seq2seq, bigan, pca, forest]
 }
 
 var kinds: [String] = []
