@@ -105,6 +105,39 @@ public enum ProtocolReports {
         return report
     }
 
+    /// The semi-supervised protocol's report on a user's table: per detector the mean ±
+    /// deviation over seeds of ROC AUC, average precision, F1 and fit time, and the first
+    /// seed's ROC curves.
+    public static func tabular(_ results: [TabularProtocol.Result], data: String, run: [(String, String)]) throws -> HTMLReport {
+        var report = HTMLReport(title: "Vigil — detectors on \(data)")
+        report.paragraph(
+            "Semi-supervised: train on a seeded half of the normal rows; test on the other half plus every anomaly. F1 flags the k highest test scores, k = the number of test anomalies.")
+        report.heading("Run")
+        report.facts(run)
+        report.heading("Metrics (mean ± deviation over seeds)")
+        func summary(_ values: [Double]) -> String {
+            let mean = values.reduce(0, +) / Double(values.count)
+            guard values.count > 1 else { return String(format: "%.3f", mean) }
+            let deviation = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+            return String(format: "%.3f ± %.3f", mean, deviation)
+        }
+        let detectors = results.map(\.detector).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        report.table(
+            headers: ["detector", "seeds", "ROC AUC", "average precision", "F1 at k", "fit s", "rows/s scored"],
+            rows: detectors.map { name in
+                let runs = results.filter { $0.detector == name }
+                return [
+                    name, "\(runs.count)", summary(runs.map(\.rocAUC)), summary(runs.map(\.averagePrecision)), summary(runs.map(\.f1)),
+                    String(format: "%.2f", runs.map(\.fitSeconds).reduce(0, +) / Double(runs.count)),
+                    String(format: "%.0f", runs.map(\.scoreRowsPerSecond).reduce(0, +) / Double(runs.count)),
+                ]
+            })
+        let first = detectors.compactMap { name in results.first { $0.detector == name } }
+        report.heading("ROC curves (seed \(first.first?.seed ?? 0))")
+        report.charts([(try Chart.roc(first.map { .init(name: $0.detector, curve: try ROCCurve(scores: $0.scores, targets: $0.testTargets)) }, width: 620, height: 520), nil)])
+        return report
+    }
+
     /// The DAGMM protocol's report.
     public static func dagmm(_ results: [DAGMMProtocol.Result], run: [(String, String)]) throws -> HTMLReport {
         var report = HTMLReport(title: "Vigil — the DAGMM paper's KDDCUP protocol")
