@@ -200,7 +200,7 @@ extension IsolationForest: RegisteredDetector {
     public var trainedNetwork: (any Module)? { nil }
 
     public func stateTensors() throws -> [(name: String, tensor: Tensor)] {
-        guard let forest else { throw PersistenceError.cannotWrite(file: Self.kind, reason: "the detector is not fitted") }
+        guard let forest else { throw PersistenceError.notFitted(kind: Self.kind) }
         func column(_ values: [Int32]) -> Tensor { Tensor(shape: [values.count], scalars: values.map(Float.init)) }
         return [
             ("iforest.feature", column(forest.feature)), ("iforest.threshold", Tensor(shape: [forest.threshold.count], scalars: forest.threshold)),

@@ -51,3 +51,9 @@ extension GaussianMixture.Parameters {
         }
     }
 }
+
+/// A fitted detector's mixture as the tensors of its saved folder.
+func savedMixture(_ mixture: GaussianMixture.Parameters?, kind: String) throws -> [(name: String, tensor: Tensor)] {
+    guard let mixture else { throw PersistenceError.notFitted(kind: kind) }
+    return mixture.savedTensors(prefix: "mixture")
+}

@@ -263,7 +263,7 @@ extension OneClassSVM: RegisteredDetector {
     public var trainedNetwork: (any Module)? { nil }
 
     public func stateTensors() throws -> [(name: String, tensor: Tensor)] {
-        guard let supportVectors, let coefficients else { throw PersistenceError.cannotWrite(file: Self.kind, reason: "the detector is not fitted") }
+        guard let supportVectors, let coefficients else { throw PersistenceError.notFitted(kind: Self.kind) }
         return [("ocsvm.supportVectors", supportVectors), ("ocsvm.coefficients", coefficients), ("ocsvm.rho", Tensor(shape: [1], scalars: [rho]))]
     }
 

@@ -139,10 +139,7 @@ extension OutlierAEGMM: RegisteredDetector {
     public var settings: Configuration { configuration }
     public var trainedNetwork: (any Module)? { network }
 
-    public func stateTensors() throws -> [(name: String, tensor: Tensor)] {
-        guard let mixture else { throw PersistenceError.cannotWrite(file: Self.kind, reason: "the detector is not fitted") }
-        return mixture.savedTensors(prefix: "mixture")
-    }
+    public func stateTensors() throws -> [(name: String, tensor: Tensor)] { try savedMixture(mixture, kind: Self.kind) }
 
     public static func restore(from saved: inout SavedParts, settings: Configuration) throws -> OutlierAEGMM {
         let network = Network(encoder: try saved.layer("encoder"), decoder: try saved.layer("decoder"), density: try saved.layer("density"))

@@ -135,7 +135,7 @@ extension PCADetector: RegisteredDetector {
     public var trainedNetwork: (any Module)? { nil }
 
     public func stateTensors() throws -> [(name: String, tensor: Tensor)] {
-        guard let mean, let components else { throw PersistenceError.cannotWrite(file: Self.kind, reason: "the detector is not fitted") }
+        guard let mean, let components else { throw PersistenceError.notFitted(kind: Self.kind) }
         return [("pca.mean", mean), ("pca.components", components)]
     }
 

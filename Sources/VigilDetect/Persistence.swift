@@ -31,6 +31,11 @@ public enum PersistenceError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+extension PersistenceError {
+    /// A detector saved before it was fitted.
+    static func notFitted(kind: String) -> PersistenceError { .cannotWrite(file: kind, reason: "the detector is not fitted") }
+}
+
 /// The part of `config.json` every kind shares (see `Documentation/DetectorFormat.md`); the
 /// kind's settings sit beside it under the kind's ``RegisteredDetector/settingsKey``.
 public struct SavedDetectorConfiguration: Codable, Sendable {
