@@ -22,8 +22,8 @@ struct Train: ParsableCommand {
             (--explain says what was chosen and why).
             """)
 
-    @Option(help: "The detector: \(DetectorChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var detector: DetectorChoice
+    @Option(help: "The detector: \(DetectorChoice.allCases.map(\.rawValue).joined(separator: ", ")) (default \(DetectorChoice.recommended.rawValue), the one Vigil recommends for tables; see README).")
+    var detector: DetectorChoice = DetectorChoice.recommended
 
     @Option(help: "kdd, or a table: .csv (plain or gzip), .npy or .npz.")
     var data: String
