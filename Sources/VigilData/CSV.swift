@@ -11,13 +11,14 @@ public enum CSV {
     ///   - labelColumn: the name of a column holding each row's label, read by `labels`
     ///     into targets 0 (normal) and 1 (outlier), with `targetNames` `["normal", "outlier"]`.
     ///   - labels: how labels are read; ``LabelCoding/numeric`` (0 = normal) by default.
+    ///   - excluding: columns to leave out (identifiers, timestamps, text); each must exist.
     ///   - delimiter: the field separator.
     ///   - limits: the caps on line length and on the number of values read.
     /// - Throws: ``DataError`` naming the file, line and column for a row with the wrong
     ///   number of fields, an empty or `NA` field (missing value), a non-number, a label
     ///   the coding cannot read, or a table over the limits.
     public static func read(
-        path: String, labelColumn: String? = nil, labels: LabelCoding = .numeric, delimiter: Character = ",",
+        path: String, labelColumn: String? = nil, labels: LabelCoding = .numeric, excluding: Set<String> = [], delimiter: Character = ",",
         limits: InputLimits = .current
     ) throws -> Dataset {
         guard let separator = delimiter.asciiValue else {
@@ -25,6 +26,7 @@ public enum CSV {
         }
         var header: [String]?
         var labelIndex: Int?
+        var skipped: Set<Int> = []
         var values: [Float] = []
         var targets: [Int] = []
         var rows = 0
@@ -40,6 +42,7 @@ public enum CSV {
                     }
                     labelIndex = index
                 }
+                skipped = try excludedColumns(excluding, of: names, file: path, line: line).union(labelIndex.map { [$0] } ?? [])
                 return
             }
             guard fields.count == names.count else {
@@ -51,7 +54,7 @@ public enum CSV {
             if let labelIndex {
                 targets.append(try fields.withField(labelIndex) { try labels.target(of: $0, file: path, line: line, column: labelIndex + 1, name: names[labelIndex]) })
             }
-            try appendNumbers(fields, skipping: labelIndex, names: names, file: path, line: line, to: &values)
+            try appendNumbers(fields, skipping: skipped, names: names, file: path, line: line, to: &values)
             rows += 1
         }
         guard let header else { throw DataError.malformed(file: path, expected: "a header line", actual: "an empty file") }
@@ -60,17 +63,26 @@ public enum CSV {
                 file: path, line: nil, column: nil, expected: "some rows labelled \"\(value)\" (the normal label) in column \"\(labelColumn!)\"",
                 actual: "none")
         }
-        let featureNames = header.enumerated().filter { $0.offset != labelIndex }.map(\.element)
+        let featureNames = header.enumerated().filter { !skipped.contains($0.offset) }.map(\.element)
         return Dataset(
             features: Tensor(shape: [rows, featureNames.count], scalars: values), targets: labelIndex == nil ? nil : targets,
             featureNames: featureNames, targetNames: labelIndex == nil ? [] : ["normal", "outlier"])
     }
 
-    /// Parses every field but `skipping` as a number and appends it to `values`.
+    /// The indices of the `excluded` column names in a header; a name that is not there is an error.
+    static func excludedColumns(_ excluded: Set<String>, of names: [String], file: String, line: Int) throws -> Set<Int> {
+        if let missing = excluded.sorted().first(where: { !names.contains($0) }) {
+            throw DataError.unexpectedValue(
+                file: file, line: line, column: nil, expected: "a column named \"\(messageText(missing))\" to exclude", actual: "columns \(names)")
+        }
+        return Set(names.indices.filter { excluded.contains(names[$0]) })
+    }
+
+    /// Parses every field but those `skipping` as a number and appends it to `values`.
     static func appendNumbers(
-        _ fields: Record, skipping: Int?, names: [String], file: String, line: Int, to values: inout [Float]
+        _ fields: Record, skipping: Set<Int>, names: [String], file: String, line: Int, to values: inout [Float]
     ) throws {
-        for column in 0..<fields.count where column != skipping {
+        for column in 0..<fields.count where !skipping.contains(column) {
             try fields.withField(column) { text in
                 if text.isEmpty || isMissingMarker(text) {
                     throw DataError.missingValue(file: file, line: line, column: column + 1, name: names[column])
@@ -192,24 +204,24 @@ public enum CSV {
 extension CSV {
     /// Streams a numeric CSV in batches of at most `batchSize` rows, so files of any size
     /// are read in bounded memory. The header is required; `labelColumn`, when named and
-    /// present, is left out of the features.
+    /// present, and the `excluding` columns (each must exist) are left out of the features.
     ///
     /// - Parameter body: called with each batch's features (`[rows, columns]`), the
     ///   feature names and the line on which each of the batch's rows starts.
     /// - Throws: the same ``DataError``s as ``read(path:labelColumn:delimiter:)``, naming the line.
     public static func forEachBatch(
-        path: String, batchSize: Int, labelColumn: String? = nil,
+        path: String, batchSize: Int, labelColumn: String? = nil, excluding: Set<String> = [],
         _ body: (_ features: Tensor, _ names: [String], _ lines: [Int]) throws -> Void
     ) throws {
         guard batchSize >= 1 else { throw DataError.invalidArgument(name: "batch size", expected: "at least 1", actual: "\(batchSize)") }
         var header: [String]?
-        var skip: Int?
+        var skip: Set<Int> = []
         var values: [Float] = []
         var lines: [Int] = []
         var width = 0
         func flush() throws {
             guard !lines.isEmpty, let header else { return }
-            try body(Tensor(shape: [lines.count, width], scalars: values), header.enumerated().filter { $0.offset != skip }.map(\.element), lines)
+            try body(Tensor(shape: [lines.count, width], scalars: values), header.enumerated().filter { !skip.contains($0.offset) }.map(\.element), lines)
             values.removeAll(keepingCapacity: true)
             lines.removeAll(keepingCapacity: true)
         }
@@ -217,8 +229,8 @@ extension CSV {
             guard let names = header else {
                 let names = (0..<fields.count).map { fields.string($0) }
                 header = names
-                skip = labelColumn.flatMap { names.firstIndex(of: $0) }
-                width = names.count - (skip == nil ? 0 : 1)
+                skip = try excludedColumns(excluding, of: names, file: path, line: line).union(labelColumn.flatMap { names.firstIndex(of: $0) }.map { [$0] } ?? [])
+                width = names.count - skip.count
                 return
             }
             guard fields.count == names.count else {

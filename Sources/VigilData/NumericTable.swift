@@ -12,14 +12,15 @@ public enum NumericTable {
 
     /// Reads `path` as a data set with at least one feature column. Labels — a CSV's
     /// `labelColumn` (read by `labels`) or an `.npz`'s labels array (numbers: 0 normal, any
-    /// other an outlier) — become targets 0/1.
+    /// other an outlier) — become targets 0/1. A CSV's `excluding` columns are left out.
     ///
     /// - Parameters:
     ///   - featuresKey, labelsKey: the arrays of an `.npz`; by default the first of
     ///     ``featureKeys`` and (when present) of ``labelKeys`` that the archive holds.
     /// - Throws: ``DataError`` naming the file and what was expected versus found.
     public static func read(
-        _ path: String, labelColumn: String? = nil, labels: LabelCoding = .numeric, featuresKey: String? = nil, labelsKey: String? = nil
+        _ path: String, labelColumn: String? = nil, labels: LabelCoding = .numeric, excluding: Set<String> = [], featuresKey: String? = nil,
+        labelsKey: String? = nil
     ) throws -> Dataset {
         let lowered = path.lowercased()
         let table: Dataset
@@ -29,7 +30,7 @@ public enum NumericTable {
         } else if lowered.hasSuffix(".npz") {
             table = try archive(path, featuresKey: featuresKey, labelsKey: labelsKey)
         } else {
-            table = try CSV.read(path: path, labelColumn: labelColumn, labels: labels)
+            table = try CSV.read(path: path, labelColumn: labelColumn, labels: labels, excluding: excluding)
         }
         guard table.features.shape[1] >= 1 else {
             throw DataError.malformed(file: path, expected: "at least one feature column", actual: "none besides the label")

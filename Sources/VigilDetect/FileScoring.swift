@@ -9,11 +9,12 @@ public enum FileScoring {
     /// ``OutlierDetector/predict(_:returnFeatureScores:)`` flags it) and, with
     /// `featureScores`, one score per feature, as CSV or (for a `.json` path) a JSON array.
     /// `output` nil (or `-`) writes to standard output. A CSV's `labelColumn`, when named,
-    /// is left out of the features. The output file appears only when every row
+    /// and the `excluding` columns are left out of the features. The output file appears only when every row
     /// was scored: a bad row (wrong column count, non-number) throws an error naming its
     /// line and leaves no file behind.
     public static func run(
-        detector: any OutlierDetector, input: String, output: String?, labelColumn: String? = nil, featuresKey: String? = nil,
+        detector: any OutlierDetector, input: String, output: String?, labelColumn: String? = nil, excluding: Set<String> = [],
+        featuresKey: String? = nil,
         featureScores: Bool = false, batchSize: Int = 65_536
     ) throws {
         guard detector.threshold != nil else { throw DetectorError.noThreshold(detector: type(of: detector).kind) }
@@ -51,7 +52,7 @@ public enum FileScoring {
             if lowered.hasSuffix(".npy") || lowered.hasSuffix(".npz") {
                 try emit(NumericTable.read(input, featuresKey: featuresKey).features, nil)
             } else {
-                try CSV.forEachBatch(path: input, batchSize: batchSize, labelColumn: labelColumn) { features, _, lines in try emit(features, lines) }
+                try CSV.forEachBatch(path: input, batchSize: batchSize, labelColumn: labelColumn, excluding: excluding) { features, _, lines in try emit(features, lines) }
             }
             try writer.finish()
         } catch {

@@ -17,6 +17,7 @@ struct Score: ParsableCommand {
     @Option(help: "A .csv (header, numeric columns) or .npy file.") var input: String
     @Option(help: "Where to write the scores (.csv or .json; a regular file, never the input); standard output when omitted or -.") var output: String?
     @Option(help: "In a CSV: a column of labels to leave out of the features.") var labelColumn: String?
+    @Option(help: "In a CSV: comma-separated columns to leave out, as given to vigil train.") var excludeColumns: String?
     @Option(help: "In an .npz: the features array (default: the first of \(NumericTable.featureKeys.joined(separator: ", "))).") var featuresKey: String?
     @Flag(help: "Also write each feature's score (reconstruction detectors).") var featureScores = false
     @Option(help: "Rows per batch.") var batchSize: Int = 65_536
@@ -28,7 +29,9 @@ struct Score: ParsableCommand {
     func run() throws {
         let detector = try DetectorStore.load(from: URL(fileURLWithPath: model))
         try FileScoring.run(
-            detector: detector, input: input, output: output, labelColumn: labelColumn, featuresKey: featuresKey, featureScores: featureScores,
+            detector: detector, input: input, output: output, labelColumn: labelColumn,
+            excluding: TableOptions.columns(excludeColumns),
+            featuresKey: featuresKey, featureScores: featureScores,
             batchSize: batchSize)
     }
 }

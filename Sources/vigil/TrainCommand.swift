@@ -120,6 +120,16 @@ struct TableOptions: ParsableArguments {
     @Option(help: "The label of normal rows when the label column holds words (every other label is an outlier).")
     var normalLabel: String?
 
+    @Option(help: "In a CSV: comma-separated columns to leave out (identifiers, timestamps, text); pass the same to vigil score.")
+    var excludeColumns: String?
+
+    var excluded: Set<String> { Self.columns(excludeColumns) }
+
+    /// The names of a comma-separated column list.
+    static func columns(_ list: String?) -> Set<String> {
+        Set((list ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
+
     @Option(help: "In an .npz: the features array (default: the first of \(NumericTable.featureKeys.joined(separator: ", "))).")
     var featuresKey: String?
 
@@ -128,7 +138,8 @@ struct TableOptions: ParsableArguments {
 
     func read(_ path: String) throws -> Dataset {
         try NumericTable.read(
-            path, labelColumn: labelColumn, labels: normalLabel.map { .normal($0) } ?? .numeric, featuresKey: featuresKey, labelsKey: labelsKey)
+            path, labelColumn: labelColumn, labels: normalLabel.map { .normal($0) } ?? .numeric, excluding: excluded, featuresKey: featuresKey,
+            labelsKey: labelsKey)
     }
 }
 

@@ -74,6 +74,27 @@ struct EveryDetectorTests {
     }
 }
 
+extension EveryDetectorTests {
+    /// Identifier and text columns are left out with --exclude-columns, in training and in scoring.
+    @Test func excludedColumnsStayOutOfTrainingAndScoring() throws {
+        let folder = temporaryFolder("vigil-exclude")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var text = "id,a,b,comment\n"
+        var random = SeededRandom(seed: 3)
+        for row in 0..<100 { text += "r\(row),\(random.normal()),\(random.normal()),\"note, \(row)\"\n" }
+        let table = folder.appendingPathComponent("table.csv").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: table))
+        let model = folder.appendingPathComponent("model").path
+        let trained = try Programs.run(["train", "--detector", "iforest", "--data", table, "--exclude-columns", "id,comment", "--out", model])
+        #expect(trained.status == 0, "\(trained.standardError)")
+        #expect(try DetectorStore.load(from: URL(fileURLWithPath: model)).featureCount == 2)
+        let scored = try Programs.run(["score", "--model", model, "--input", table, "--exclude-columns", "id, comment"])
+        #expect(scored.status == 0 && scored.standardOutput.split(separator: "\n").count == 101, "\(scored.standardError)")
+        let unexcluded = try Programs.run(["score", "--model", model, "--input", table])
+        #expect(unexcluded.standardError.contains("\(table):2:1: expected a number, got \"r0\""), "\(unexcluded.standardError)")
+    }
+}
+
 extension OutlierDetector {
     var kindName: String { Self.kind }
 }

@@ -33,6 +33,22 @@ struct CSVTests {
         }
     }
 
+    @Test func excludedColumnsAreLeftOutAndMustExist() throws {
+        let path = write("id,a,note,b,label\nx1,1,\"free text\",2,0\nx2,3,more,4,1\n", name: "excluded.csv")
+        let data = try CSV.read(path: path, labelColumn: "label", excluding: ["id", "note"])
+        #expect(data.featureNames == ["a", "b"] && data.features.scalars == [1, 2, 3, 4] && data.targets == [0, 1])
+        var batches: [[Float]] = []
+        try CSV.forEachBatch(path: path, batchSize: 1, labelColumn: "label", excluding: ["id", "note"]) { features, names, _ in
+            #expect(names == ["a", "b"])
+            batches.append(features.scalars)
+        }
+        #expect(batches == [[1, 2], [3, 4]])
+        #expect(throws: DataError.unexpectedValue(
+            file: path, line: 1, column: nil, expected: "a column named \"zip\" to exclude", actual: "columns [\"id\", \"a\", \"note\", \"b\", \"label\"]")) {
+            try CSV.read(path: path, excluding: ["zip"])
+        }
+    }
+
     @Test func quotedFieldsMayHoldLineBreaksAndQuotes() throws {
         let path = write("\"multi\nline\",\"say \"\"hi\"\"\"\n1,2\n")
         let data = try CSV.read(path: path)
