@@ -58,7 +58,10 @@ struct Report: ParsableCommand {
         var charts: [(SVGChart, String?)] = [
             (try Chart.instanceScores(scores, labels: labels, threshold: threshold.outlierType == .instance ? threshold.value : nil, logScale: positive), nil)
         ]
-        if let labels {
+        if let labels, Set(labels).count < 2 {
+            report.paragraph("Every row is labelled \(labels.first == 1 ? "an outlier" : "normal"): no ROC or precision–recall curve can be drawn.")
+        }
+        if let labels, Set(labels).count == 2 {
             let confusion = try ConfusionMatrix(predictions: prediction.isOutlier, targets: labels)
             let roc = try ROCCurve(scores: scores, targets: labels)
             let pr = try PrecisionRecallCurve(scores: scores, targets: labels)
@@ -82,12 +85,18 @@ struct Report: ParsableCommand {
                 title: "Top features of the \(chosen.count) highest-scoring instances"), "Feature scores with the original value x and the reconstruction x̂."))
         }
         if let aegmm = detector as? OutlierAEGMM {
+            // The z-space of the DAGMM notebook: the code's first unit and the two reconstruction
+            // features, in the three pairwise projections, coloured by class (or by flag).
             let z = try aegmm.latent(dataset.features)
             let width = z.shape[1]
             let colours = labels ?? prediction.isOutlier
-            let code = (0..<z.shape[0]).map { z[$0, 0] }
-            charts.append((try Chart.scatter(x: code, y: (0..<z.shape[0]).map { z[$0, width - 1] }, labels: colours, xLabel: "Encoding", yLabel: "Relative Euclidean distance", title: "Latent space"), nil))
-            charts.append((try Chart.scatter(x: code, y: (0..<z.shape[0]).map { z[$0, width - 2] }, labels: colours, xLabel: "Encoding", yLabel: "Cosine feature", title: "Latent space"), nil))
+            func column(_ index: Int) -> [Float] { (0..<z.shape[0]).map { z[$0, index] } }
+            let (distance, cosine) = aegmm.configuration.features == .paper
+                ? ((width - 2, "Relative Euclidean distance"), (width - 1, "Cosine similarity"))
+                : ((width - 1, "Relative Euclidean distance"), (width - 2, "−Cosine similarity"))
+            for (x, y) in [((0, "Encoding"), distance), ((0, "Encoding"), cosine), (distance, cosine)] {
+                charts.append((try Chart.scatter(x: column(x.0), y: column(y.0), labels: colours, xLabel: x.1, yLabel: y.1, title: "Latent space z"), nil))
+            }
         }
         report.heading("Charts")
         report.charts(charts)

@@ -95,6 +95,25 @@ extension EveryDetectorTests {
     }
 }
 
+extension EveryDetectorTests {
+    /// `vigil report` on a DAGMM shows the notebook's z-space: the three pairwise projections
+    /// of the encoding and the paper's two reconstruction features, coloured by class.
+    @Test func dagmmReportShowsTheZSpace() throws {
+        let folder = temporaryFolder("vigil-dagmm-report")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tables = try Self.writeTables(in: folder)
+        let model = folder.appendingPathComponent("model").path
+        let trained = try Programs.run(["train", "--detector", "dagmm", "--data", tables.npz, "--epochs", "2", "--out", model])
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let report = folder.appendingPathComponent("report.html").path
+        let written = try Programs.run(["report", "--model", model, "--data", tables.csv, "--label-column", "label", "--out", report])
+        #expect(written.status == 0, "\(written.standardError)")
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(html.components(separatedBy: "<title>Latent space z</title>").count - 1 == 3)
+        #expect(html.contains("Relative Euclidean distance") && html.contains("Cosine similarity") && html.contains("ROC AUC"))
+    }
+}
+
 extension OutlierDetector {
     var kindName: String { Self.kind }
 }
