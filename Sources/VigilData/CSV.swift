@@ -88,7 +88,7 @@ public enum CSV {
                     throw DataError.missingValue(file: file, line: line, column: column + 1, name: names[column])
                 }
                 guard let value = NumberParser.double(text) else {
-                    throw DataError.invalidNumber(file: file, line: line, column: column + 1, text: String(decoding: text, as: UTF8.self))
+                    throw DataError.invalidNumber(file: file, line: line, column: column + 1, text: messageText(String(decoding: text, as: UTF8.self)))
                 }
                 values.append(Float(value))
             }
@@ -260,7 +260,7 @@ public enum LabelCoding: Sendable, Equatable {
         switch self {
         case .numeric:
             guard let number, number.isFinite else {
-                let found = String(decoding: text.prefix(64), as: UTF8.self)
+                let found = messageText(String(decoding: text.prefix(320), as: UTF8.self))
                 throw DataError.unexpectedValue(
                     file: file, line: line, column: column,
                     expected: "a numeric label in column \"\(name)\" (0 = normal, any other number = outlier); for word labels name the normal one (--normal-label)",

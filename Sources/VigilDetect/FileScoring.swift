@@ -8,19 +8,20 @@ public enum FileScoring {
     /// `batchSize` rows; a 2-D NPY; an NPZ's features array, `featuresKey` or the usual name) and writes `instance_score`, `is_outlier` (as
     /// ``OutlierDetector/predict(_:returnFeatureScores:)`` flags it) and, with
     /// `featureScores`, one score per feature, as CSV or (for a `.json` path) a JSON array.
-    /// `output` nil (or `-`) writes to standard output. A CSV's `labelColumn`, when named,
+    /// `output` nil (or `-`) writes to standard output; it may be neither the input nor any
+    /// of `others` (the detector's own files). A CSV's `labelColumn`, when named,
     /// and the `excluding` columns are left out of the features. The output file appears only when every row
     /// was scored: a bad row (wrong column count, non-number) throws an error naming its
     /// line and leaves no file behind.
     public static func run(
-        detector: any OutlierDetector, input: String, output: String?, labelColumn: String? = nil, excluding: Set<String> = [],
-        featuresKey: String? = nil,
+        detector: any OutlierDetector, input: String, output: String?, protecting others: [String] = [], labelColumn: String? = nil,
+        excluding: Set<String> = [], featuresKey: String? = nil,
         featureScores: Bool = false, batchSize: Int = 65_536
     ) throws {
         guard detector.threshold != nil else { throw DetectorError.noThreshold(detector: type(of: detector).kind) }
         let path = output == "-" ? nil : output
         let json = path?.lowercased().hasSuffix(".json") ?? false
-        let writer = try ScoreWriter(path: path, json: json, input: input)
+        let writer = try ScoreWriter(path: path, json: json, inputs: [input] + others)
         do {
             var header = false
             var rowsBefore = 0
@@ -69,7 +70,7 @@ public enum FileScoring {
         case let .notFinite(_, r, _), let .nonFiniteScore(_, r, _): row = r
         default: return error
         }
-        return .inFile(file: file, line: lines.map { $0[row] } ?? 0, dataRow: rowsBefore + row, error: error)
+        return .inFile(file: file, line: lines.map { $0[row] }, dataRow: rowsBefore + row, error: error)
     }
 }
 
@@ -81,10 +82,10 @@ final class ScoreWriter {
     private var pending = ""
     private var first = true
 
-    /// A writer to `path` (standard output when `nil`), which must not be `input`.
-    init(path: String?, json: Bool, input: String) throws {
+    /// A writer to `path` (standard output when `nil`), which must be none of `inputs`.
+    init(path: String?, json: Bool, inputs: [String]) throws {
         self.json = json
-        stream = try path.map { try OutputFile.Stream(path: $0, inputs: [input]) }
+        stream = try path.map { try OutputFile.Stream(path: $0, inputs: inputs) }
     }
 
     func begin(columns: [String]) {

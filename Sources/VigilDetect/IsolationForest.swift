@@ -54,9 +54,12 @@ public final class IsolationForest: OutlierDetector {
     public private(set) var forest: Forest?
 
     public init(featureCount: Int, configuration: Configuration = Configuration()) throws {
-        guard (1...10_000).contains(configuration.trees), (2...1_000_000).contains(configuration.samplesPerTree) else {
+        // Node indices are saved as Float32 (exact up to 2²⁴): at most 2²⁴ nodes in all.
+        guard (1...10_000).contains(configuration.trees), (2...1_000_000).contains(configuration.samplesPerTree),
+            configuration.trees * (2 * configuration.samplesPerTree - 1) <= 1 << 24
+        else {
             throw DetectorError.invalidArgument(
-                name: "IsolationForest configuration", expected: "1…10,000 trees of 2…1,000,000 rows",
+                name: "IsolationForest configuration", expected: "1…10,000 trees of 2…1,000,000 rows, at most 2²⁴ nodes in all",
                 actual: "\(configuration.trees) trees of \(configuration.samplesPerTree) rows")
         }
         self.featureCount = featureCount
@@ -122,8 +125,10 @@ public final class IsolationForest: OutlierDetector {
         }
         guard !ranges.isEmpty else { return leaf() }
         let (feature, low, high) = ranges[generator.integer(below: ranges.count)]
-        var split = generator.uniform(low, high)
-        if split <= low { split = high }  // keep both sides non-empty
+        // In Double, so that a range wider than Float's (±3e38) cannot overflow; clamped so
+        // that both sides are non-empty.
+        let drawn = Double(low) + Double(generator.uniform()) * (Double(high) - Double(low))
+        let split = min(max(Float(drawn), low.nextUp), high)
         tree.feature.append(Int32(feature))
         tree.threshold.append(split)
         tree.left.append(-1)
@@ -184,10 +189,24 @@ public final class IsolationForest: OutlierDetector {
                 throw PersistenceError.malformed(file: file, problem: "isolation tree node \(node) is not a valid split (feature \(feature) of \(featureCount), children \(forest.left[node]), \(forest.right[node]) of \(count) nodes)")
             }
         }
-        guard !forest.roots.isEmpty, forest.roots.allSatisfy({ (0..<Int32(count)).contains($0) }), forest.size.allSatisfy({ $0 >= 1 }),
-            forest.samplesPerTree >= 1
+        guard forest.roots.count == configuration.trees, forest.roots.allSatisfy({ (0..<Int32(count)).contains($0) }),
+            forest.size.allSatisfy({ $0 >= 1 }), forest.samplesPerTree >= 1
         else {
             throw PersistenceError.malformed(file: file, problem: "the isolation forest's roots, leaf sizes or rows per tree are out of range")
+        }
+        // Every node has at most one parent (so the nodes form trees, walked once each), and no
+        // leaf lies deeper than 64 (so scoring a row costs at most 64 steps a tree).
+        var parents = [Int](repeating: 0, count: count)
+        for node in forest.roots.map(Int.init) + (0..<count).filter({ forest.feature[$0] >= 0 }).flatMap({ [Int(forest.left[$0]), Int(forest.right[$0])] }) {
+            parents[node] += 1
+        }
+        var depth = [Int](repeating: 0, count: count)
+        for node in 0..<count where forest.feature[node] >= 0 {
+            depth[Int(forest.left[node])] = depth[node] + 1
+            depth[Int(forest.right[node])] = depth[node] + 1
+        }
+        guard parents.allSatisfy({ $0 <= 1 }), depth.allSatisfy({ $0 <= 64 }) else {
+            throw PersistenceError.malformed(file: file, problem: "the isolation forest's nodes do not form trees of depth ≤ 64")
         }
         try self.init(featureCount: featureCount, configuration: configuration)
         self.forest = forest

@@ -134,3 +134,13 @@ extension VariationalAutoencoder {
         return (network, latent)
     }
 }
+
+/// Scores `data` in pieces of at most 65,536 / `samples` rows, so that the `samples`-fold
+/// repeated batch stays near 65,536 rows whatever `samples` is (row-keyed noise makes the
+/// pieces invisible in the scores).
+func inSampleBatches(_ data: Tensor, samples: Int, _ body: (Tensor) throws -> OutlierScores) rethrows -> OutlierScores {
+    let rows = data.shape[0]
+    let piece = max(1, 65_536 / max(samples, 1))
+    if rows <= piece { return try body(data) }
+    return OutlierScores(concatenating: try stride(from: 0, to: rows, by: piece).map { try body(data.slice(alongAxis: 0, $0..<min(rows, $0 + piece))) })
+}

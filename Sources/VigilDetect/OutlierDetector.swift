@@ -8,6 +8,17 @@ public struct OutlierScores: Sendable {
     public var instance: [Float]
     /// `[n, features]`, for reconstruction-based detectors.
     public var feature: Tensor?
+
+    public init(instance: [Float], feature: Tensor?) {
+        self.instance = instance
+        self.feature = feature
+    }
+
+    /// The scores of consecutive batches as one (feature scores when every part has them).
+    init(concatenating parts: [OutlierScores]) {
+        let features = parts.compactMap(\.feature)
+        self.init(instance: parts.flatMap(\.instance), feature: features.count == parts.count ? Tensor.concatenate(features, alongAxis: 0) : nil)
+    }
 }
 
 /// How a threshold was chosen; stored with the detector.
@@ -159,7 +170,7 @@ public enum DetectorError: Error, Equatable, CustomStringConvertible {
     /// detector that cannot score must not report an inlier.
     case nonFiniteScore(detector: String, row: Int, stage: ScoringStage)
     /// One of the errors above in a file, placed at the row's line.
-    indirect case inFile(file: String, line: Int, dataRow: Int, error: DetectorError)
+    indirect case inFile(file: String, line: Int?, dataRow: Int, error: DetectorError)
     case noThreshold(detector: String)
     case invalidArgument(name: String, expected: String, actual: String)
 
@@ -173,7 +184,7 @@ public enum DetectorError: Error, Equatable, CustomStringConvertible {
             "\(detector): the score of row \(row) is NaN or infinite (at the \(stage.rawValue) stage); "
                 + "the detector's stored \(stage == .scaler ? "standardiser" : stage == .mixture ? "mixture" : "weights") cannot score this row"
         case let .inFile(file, line, dataRow, error):
-            "\(file):\(line): data row \(dataRow): \(error.description)"
+            "\(file)\(line.map { ":\($0)" } ?? ""): data row \(dataRow): \(error.description)"
         case let .noThreshold(detector):
             "\(detector): no threshold; call inferThreshold first"
         case let .invalidArgument(name, expected, actual):
@@ -265,9 +276,7 @@ extension OutlierDetector {
                 throw DetectorError.nonFiniteScore(detector: detector, row: starts[index] + row, stage: stage)
             }
         }
-        let features = parts.compactMap(\.feature)
-        return OutlierScores(
-            instance: parts.flatMap(\.instance), feature: features.count == parts.count ? Tensor.concatenate(features, alongAxis: 0) : nil)
+        return OutlierScores(concatenating: parts)
     }
 
     /// Sets the threshold to the `percentile` of the batch's instance scores — or, with

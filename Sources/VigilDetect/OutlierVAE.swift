@@ -94,6 +94,10 @@ public final class OutlierVAE: OutlierDetector {
     }
 
     public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {
+        try inSampleBatches(data, samples: configuration.samples) { try scoreSampled($0) }
+    }
+
+    private func scoreSampled(_ data: Tensor) throws -> OutlierScores {
         let (rows, samples, features) = (data.shape[0], configuration.samples, featureCount)
         let epsilon = rowKeyedNoise(data, samples: samples, width: network.latentDimension, seed: configuration.seed &+ 0x5C0E)
         let repeated = repeatRows(data, samples)

@@ -131,10 +131,12 @@ public final class OutlierVAEGMM: OutlierDetector {
 
     public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {
         guard let mixture else { throw DetectorError.invalidArgument(name: "OutlierVAEGMM", expected: "a fitted detector", actual: "no mixture; call fit") }
-        let (rows, samples) = (data.shape[0], configuration.samples)
-        let energy = GradientTape.withoutRecording { GaussianMixture.energy(Variable(scoringLatent(data)), mixture).value }
-        let mean = Tensor(shape: [rows, samples], scalars: energy.scalars).sum(alongAxis: 1) * (1 / Float(samples))
-        return OutlierScores(instance: mean.scalars, feature: nil)
+        return inSampleBatches(data, samples: configuration.samples) { data in
+            let (rows, samples) = (data.shape[0], configuration.samples)
+            let energy = GradientTape.withoutRecording { GaussianMixture.energy(Variable(scoringLatent(data)), mixture).value }
+            let mean = Tensor(shape: [rows, samples], scalars: energy.scalars).sum(alongAxis: 1) * (1 / Float(samples))
+            return OutlierScores(instance: mean.scalars, feature: nil)
+        }
     }
 }
 

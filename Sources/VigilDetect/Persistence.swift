@@ -95,8 +95,7 @@ public enum DetectorStore {
         guard configuration.format == "vigil-detector" else {
             throw PersistenceError.malformed(file: configFile, problem: "format \"\(configuration.format)\", expected \"vigil-detector\"")
         }
-        let (weightBytes, overflow) = limits.maximumElements.multipliedReportingOverflow(by: 4)
-        let weightLimit = overflow ? Int.max : weightBytes + SafeTensors.maximumHeaderBytes + 8
+        let weightLimit = min(limits.maximumElements, 1 << 40) * 4 + SafeTensors.maximumHeaderBytes + 8
         guard let kind = DetectorRegistry.kind(named: configuration.kind) else {
             throw PersistenceError.unknownKind(file: configFile, kind: configuration.kind)
         }
@@ -165,7 +164,7 @@ public enum DetectorStore {
             throw PersistenceError.malformed(file: path, problem: "\(info.st_size) bytes, more than the limit of \(maximumBytes) (raise it with \(setting))")
         }
         let bytes: Data
-        do { bytes = try handle.read(upToCount: maximumBytes + 1) ?? Data() } catch {
+        do { bytes = try handle.read(upToCount: maximumBytes == Int.max ? maximumBytes : maximumBytes + 1) ?? Data() } catch {
             throw PersistenceError.unreadable(file: path, reason: error.localizedDescription)
         }
         guard bytes.count <= maximumBytes else {
@@ -198,7 +197,7 @@ public enum DetectorStore {
         let path = folder.path
         let existing = try replaceableFolder(folder, overwrite: overwrite)
         let parent = folder.deletingLastPathComponent().path
-        guard PathKind.of(parent) == .directory else {
+        guard PathKind.isFolder(parent) else {
             throw PersistenceError.cannotWrite(file: path, reason: "the folder \(parent) does not exist")
         }
         TemporaryPaths.removeStale(besides: path)
@@ -220,11 +219,18 @@ public enum DetectorStore {
             }
             return
         }
-        // The staging folder now holds the old detector; removing it is all that is left.
         guard exchange(staging, path) else {
             let reason = String(cString: strerror(errno))
             try? manager.removeItem(atPath: staging)
             throw PersistenceError.cannotWrite(file: path, reason: "cannot swap the new folder into place: \(reason)")
+        }
+        // The staging path now holds what was at `path`: check again that it is the detector
+        // checked before (the path may have changed while the files were written), and swap
+        // back rather than delete anything else.
+        do { _ = try replaceableFolder(URL(fileURLWithPath: staging), overwrite: true) } catch {
+            _ = exchange(staging, path)
+            try? manager.removeItem(atPath: staging)
+            throw PersistenceError.cannotWrite(file: path, reason: "it changed while the detector was being written; nothing was replaced")
         }
         try? manager.removeItem(atPath: staging)
     }
@@ -253,6 +259,10 @@ public enum DetectorStore {
             throw PersistenceError.cannotWrite(
                 file: path, reason: names.isEmpty ? "an empty folder is in the way; remove it or choose another path"
                     : "it is a folder that is not a saved detector; Vigil will not replace it")
+        }
+        let weights = folder.appendingPathComponent("weights.safetensors").path
+        guard [.regularFile, .missing].contains(PathKind.of(weights)) else {
+            throw PersistenceError.cannotWrite(file: path, reason: "its weights.safetensors is not a regular file; Vigil will not replace it")
         }
         let others = names.subtracting(folderFiles).sorted()
         guard others.isEmpty else {

@@ -139,7 +139,10 @@ extension RegisteredDetector {
             throw PersistenceError.malformed(file: configFile, problem: "\(kind) has settings but no key for them")
         }
         var parts = SavedParts(featureCount: header.featureCount, networks: header.networks, configFile: configFile, loader: loader)
-        let detector = try restore(from: &parts, settings: settings)
+        let detector: Self
+        do { detector = try restore(from: &parts, settings: settings) } catch let error as DetectorError {
+            throw PersistenceError.malformed(file: configFile, problem: "\(error)")
+        }
         try parts.loader.finish()
         return detector
     }

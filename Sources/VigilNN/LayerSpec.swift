@@ -61,7 +61,7 @@ public indirect enum LayerSpec: Codable, Sendable, Equatable {
             let weights = try count(kernel, "convolution kernel")
             return weights + (useBias ? kernel[self.isTransposed ? 2 : 3] : 0)
         case let .lstm(input, lstmUnits, _):
-            try ModelError.require(lstmUnits <= units / 4, "LSTM units", lstmUnits, "must be in 1…\(units / 4) (InputLimits.maximumLayerUnits / 4)")
+            try ModelError.require((1...max(1, units / 4)).contains(lstmUnits), "LSTM units", lstmUnits, "must be in 1…\(units / 4) (InputLimits.maximumLayerUnits / 4)")
             return try count([input, 4 * lstmUnits], "LSTM sizes") + count([lstmUnits, 4 * lstmUnits], "LSTM sizes") + 4 * lstmUnits
         case .activation, .dropout:
             return 0

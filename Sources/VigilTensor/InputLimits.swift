@@ -37,7 +37,8 @@ public struct InputLimits: Sendable, Equatable {
     static func fromEnvironment() -> InputLimits {
         var limits = InputLimits()
         func read(_ name: String, _ value: inout Int) {
-            if let text = Environment.value(name), let number = Int(text), number > 0 { value = number }
+            // Capped at 2⁴⁰ so that the byte counts derived from a limit never overflow.
+            if let text = Environment.value(name), let number = Int(text), number > 0 { value = min(number, 1 << 40) }
         }
         read("VIGIL_MAX_CONFIG_BYTES", &limits.maximumConfigBytes)
         read("VIGIL_MAX_LINE_BYTES", &limits.maximumLineBytes)

@@ -26,6 +26,12 @@ public enum PathKind: String, Sendable {
     case blockDevice = "a block device"
     case socket = "a socket"
 
+    /// Whether `path` is a folder, following links (`/tmp` on macOS, a linked data disk).
+    public static func isFolder(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+
     /// The kind of `path`.
     public static func of(_ path: String) -> PathKind {
         var info = stat()
@@ -89,7 +95,7 @@ public enum OutputFile {
             self.path = path
             let url = URL(fileURLWithPath: path)
             let parent = url.deletingLastPathComponent().path
-            guard PathKind.of(parent) == .directory else {
+            guard PathKind.isFolder(parent) else {
                 throw OutputError.failed(file: path, reason: "the folder \(parent) does not exist")
             }
             TemporaryPaths.removeStale(besides: path)

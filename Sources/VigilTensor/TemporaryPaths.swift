@@ -47,7 +47,9 @@ public enum TemporaryPaths {
     public static func removeOnTermination() {
         guard signalSources.isEmpty else { return }
         for number in [SIGINT, SIGTERM, SIGHUP] {
-            signal(number, SIG_IGN)
+            // A signal the process was started ignoring (nohup, a background job) stays ignored.
+            let previous = signal(number, SIG_IGN)
+            if let previous, unsafeBitCast(previous, to: Int.self) == 1 /* SIG_IGN */ { continue }
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 removeAll()

@@ -38,6 +38,9 @@ final class WorkerPool: @unchecked Sendable {
     /// worker only after it has joined (acquire).
     private var job: ((Int) -> Void)?
     private var jobCount = 0
+    /// How many workers (besides the caller) the current job may take: a call asking for
+    /// fewer threads than the pool has gets no more.
+    private var jobWorkers = 0
     private var workerCount = 0
 
     /// Iterations a worker spins (yielding the core each time) before it parks.
@@ -66,6 +69,7 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { escapable in
             job = escapable
             jobCount = count
+            jobWorkers = threads - 1
             nextIndex.store(0, ordering: .relaxed)
             attendance.store(0, ordering: .releasing)
             // Sequentially consistent with the worker's `parked` increment and re-check
@@ -89,8 +93,8 @@ final class WorkerPool: @unchecked Sendable {
                 inside = attendance.load(ordering: .acquiring)
             }
             job = nil
-            if waits > 0 {
-                adjustBackOff(waited: monotonicNanoseconds() - drained, perItem: (drained - start) / UInt64(max(itemsDone, 1)))
+            if waits > 0, itemsDone > 0 {
+                adjustBackOff(waited: monotonicNanoseconds() - drained, perItem: (drained - start) / UInt64(itemsDone))
             } else if backOff > 1 {
                 backOff /= 2
             }
@@ -98,10 +102,11 @@ final class WorkerPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
-    /// Joins the current job unless it is closed; on success the caller must ``leave()``.
+    /// Joins the current job unless it is closed or has all the workers it asked for; on
+    /// success the worker must leave it (decrement `attendance`) when done.
     private func join() -> Bool {
         var current = attendance.load(ordering: .relaxed)
-        while current & Self.closed == 0 {
+        while current & Self.closed == 0, current < jobWorkers {
             let (exchanged, original) = attendance.compareExchange(
                 expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
             if exchanged { return true }

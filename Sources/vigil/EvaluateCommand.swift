@@ -89,6 +89,10 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
+        // Refuse an unwritable report or JSON before a run that can take hours.
+        let inputs = data.map { [$0] } ?? []
+        for output in [reportPath, json].compactMap({ $0 }) { try OutputFile.checkWritable(output, inputs: inputs) }
+        if let json, json == reportPath { throw ValidationError("--json and --report name the same file, \(json)") }
         if let data { return try runTable(data) }
         let started = Date()
         let clock = ContinuousClock.now
@@ -155,6 +159,7 @@ struct Demo: ParsableCommand {
     @OptionGroup var location: DataCommand.Location
 
     func run() throws {
+        try OutputFile.checkWritable(report)
         let started = Date()
         let clock = ContinuousClock.now
         let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)

@@ -29,7 +29,8 @@ struct Score: ParsableCommand {
     func run() throws {
         let detector = try DetectorStore.load(from: URL(fileURLWithPath: model))
         try FileScoring.run(
-            detector: detector, input: input, output: output, labelColumn: labelColumn,
+            detector: detector, input: input, output: output,
+            protecting: [model + "/config.json", model + "/weights.safetensors"], labelColumn: labelColumn,
             excluding: TableOptions.columns(excludeColumns),
             featuresKey: featuresKey, featureScores: featureScores,
             batchSize: batchSize)

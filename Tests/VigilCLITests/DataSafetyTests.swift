@@ -55,6 +55,10 @@ struct DataSafetyTests {
             #expect(refused.standardError.contains("\(path): not written: it is \(kind); Vigil only creates or replaces regular files"), "\(refused.standardError)")
         }
         #expect(PathKind.of(symlink) == .symbolicLink && PathKind.of(fifo) == .fifo)
+        // Nor the detector's own files.
+        let overModel = try Programs.run(["score", "--model", model, "--input", data, "--label-column", "label", "--output", model + "/config.json"])
+        #expect(overModel.standardError.contains("\(model)/config.json: not written: it is the input file"), "\(overModel.standardError)")
+        #expect(try DetectorStore.load(from: URL(fileURLWithPath: model)).threshold != nil)
 
         // Scores to stdout with "-", to a new file otherwise; an existing regular output keeps its permissions.
         let scores = folder.appendingPathComponent("scores.csv").path

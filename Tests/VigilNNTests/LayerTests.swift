@@ -226,3 +226,19 @@ struct DropoutTests {
         #expect(!dropout.isTraining)
     }
 }
+
+@Suite("Saved layer sizes")
+struct LayerSpecLimitTests {
+    /// Sizes from a file are checked before anything is allocated or multiplied.
+    @Test func hostileSizesAreErrorsNotTraps() {
+        for spec in [
+            LayerSpec.lstm(inputSize: 3, units: Int.min / 4 - 1, returnSequences: false), .lstm(inputSize: 3, units: 1 << 62, returnSequences: false),
+            .dense(inputSize: 3, outputSize: 1 << 62, activation: .relu, useBias: true), .dense(inputSize: -1, outputSize: 4, activation: .relu, useBias: true),
+            .conv2D(kernel: [1 << 20, 1 << 20, 3, 3], strides: [1, 1], padding: .same, activation: .relu, useBias: true),
+        ] {
+            #expect(throws: ModelError.self) { try spec.parameterCount() }
+            #expect(throws: ModelError.self) { try spec.build() }
+        }
+        #expect((try? LayerSpec.lstm(inputSize: 3, units: 4, returnSequences: false).parameterCount()) == 3 * 16 + 4 * 16 + 16)
+    }
+}

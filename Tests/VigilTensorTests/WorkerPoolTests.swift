@@ -71,6 +71,20 @@ struct WorkerPoolTests {
         #expect(totals.allSatisfy { $0 == expected })
     }
 
+    @Test func aCallGetsNoMoreThreadsThanItAsksFor() {
+        // Grow the pool to 5 workers, then ask for 2 threads: at most 2 distinct threads run items.
+        WorkerPool.shared.run(64, threads: 6) { _ in usleep(200) }
+        var runners = [UInt](repeating: 0, count: 256)
+        runners.withUnsafeMutableBufferPointer { buffer in
+            let pointer = UncheckedSendable(buffer.baseAddress!)
+            WorkerPool.shared.run(256, threads: 2) { index in
+                pointer.value[index] = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(bitPattern: UInt(pthread_self()))))
+                usleep(50)
+            }
+        }
+        #expect(Set(runners).count <= 2)
+    }
+
     @Test func parallelKernelsMatchSerialOnes() {
         var random = SeededRandom(seed: 3)
         let x = random.uniformTensor([300, 200], -4, 4)
