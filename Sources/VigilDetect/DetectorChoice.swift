@@ -29,8 +29,8 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
     case iforest
 
     /// The detector `vigil train` uses when none is named: on the tabular tuning corpus
-    /// (semi-supervised protocol, seed 0, eight of its ten tables; README) the VAE had the best
-    /// ROC AUC of Vigil's detectors and beat PyOD's IForest on seven of the eight.
+    /// (semi-supervised protocol, seeds 0–2, eight of its ten tables; README) the VAE had the
+    /// best ROC AUC of Vigil's detectors and matched or beat PyOD's IForest on six of the eight.
     public static let recommended = DetectorChoice.vae
 
     /// The untrained detector for `featureCount` columns, initialised from `seed`.
