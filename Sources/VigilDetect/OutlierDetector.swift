@@ -9,6 +9,7 @@ public struct OutlierScores: Sendable {
     /// `[n, features]`, for reconstruction-based detectors.
     public var feature: Tensor?
 
+    /// Scores of `instance.count` rows, with `[rows, features]` feature scores or none.
     public init(instance: [Float], feature: Tensor?) {
         self.instance = instance
         self.feature = feature
