@@ -30,12 +30,34 @@ public final class OneClassSVM: OutlierDetector {
         public var tolerance: Double = 1e-3
         /// The kernel-column cache, in MiB (scikit-learn's `cache_size`).
         public var cacheMegabytes: Int = 200
+        /// Fit on at most this many training rows, drawn without replacement with `seed` (the
+        /// solver's cost grows with the square of the rows); `nil`: every row.
+        public var maximumTrainingRows: Int?
+        public var seed: UInt64 = 0
 
-        public init(nu: Double = 0.5, gamma: Float = 0.5, tolerance: Double = 1e-3, cacheMegabytes: Int = 200) {
+        public init(
+            nu: Double = 0.5, gamma: Float = 0.5, tolerance: Double = 1e-3, cacheMegabytes: Int = 200, maximumTrainingRows: Int? = nil,
+            seed: UInt64 = 0
+        ) {
             self.nu = nu
             self.gamma = gamma
             self.tolerance = tolerance
             self.cacheMegabytes = cacheMegabytes
+            self.maximumTrainingRows = maximumTrainingRows
+            self.seed = seed
+        }
+
+        enum CodingKeys: String, CodingKey { case nu, gamma, tolerance, cacheMegabytes, maximumTrainingRows, seed }
+
+        /// Decodes a saved configuration; the subsampling settings, added later, default to none.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            nu = try container.decode(Double.self, forKey: .nu)
+            gamma = try container.decode(Float.self, forKey: .gamma)
+            tolerance = try container.decode(Double.self, forKey: .tolerance)
+            cacheMegabytes = try container.decode(Int.self, forKey: .cacheMegabytes)
+            maximumTrainingRows = try container.decodeIfPresent(Int.self, forKey: .maximumTrainingRows)
+            seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
         }
     }
 
@@ -61,7 +83,7 @@ public final class OneClassSVM: OutlierDetector {
 
     private static func validate(_ configuration: Configuration) throws {
         guard configuration.nu > 0, configuration.nu <= 1, configuration.gamma > 0, configuration.gamma.isFinite, configuration.tolerance > 0,
-            configuration.cacheMegabytes > 0
+            (1...1 << 20).contains(configuration.cacheMegabytes), (configuration.maximumTrainingRows ?? 1) >= 1
         else {
             throw DetectorError.invalidArgument(
                 name: "OneClassSVM configuration", expected: "ν in (0, 1], γ > 0, tolerance > 0, cache > 0",
@@ -81,7 +103,11 @@ public final class OneClassSVM: OutlierDetector {
 
     /// Solves the dual on `data`; of `options` only `standardize` is used (there are no epochs).
     public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory {
-        let input = try prepareTraining(data, options: options)
+        var input = try prepareTraining(data, options: options)
+        if let limit = configuration.maximumTrainingRows, input.shape[0] > limit {
+            var generator = SeededRandom(seed: configuration.seed &+ 0x0C5F)
+            input = input.gatherRows(generator.sampleWithoutReplacement(limit, from: input.shape[0]).sorted())
+        }
         var kernel = KernelColumns(data: input, gamma: configuration.gamma, cacheBytes: configuration.cacheMegabytes << 20)
         let solution = SequentialMinimalOptimization.solve(kernel: &kernel, nu: configuration.nu, tolerance: configuration.tolerance)
         let support = solution.alpha.indices.filter { solution.alpha[$0] > 0 }

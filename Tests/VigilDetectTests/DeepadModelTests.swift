@@ -89,6 +89,25 @@ struct OneClassSVMTests {
         #expect(abs(try everything.decisionFunction(Tensor(rows: [[0, 0]]))[0]) < 1e-6)
     }
 
+    /// With a row cap the solver sees a seeded subsample: Σα = ν·cap, the support vectors are
+    /// rows of the data, and the same seed gives the same model; a saved configuration without
+    /// the cap's keys still decodes.
+    @Test func aRowCapFitsOnASeededSubsample() throws {
+        var random = SeededRandom(seed: 9)
+        let data = random.normalTensor([300, 3])
+        let options = FitOptions(standardize: false, progress: .silent)
+        let capped = try OneClassSVM(featureCount: 3, configuration: .init(nu: 0.5, gamma: 0.5, maximumTrainingRows: 60, seed: 4))
+        _ = try capped.fit(data, options: options)
+        let alphaSum: Float = capped.coefficients!.scalars.reduce(0, +)
+        #expect(abs(alphaSum - 30) < 0.06)
+        let again = try OneClassSVM(featureCount: 3, configuration: .init(nu: 0.5, gamma: 0.5, maximumTrainingRows: 60, seed: 4))
+        _ = try again.fit(data, options: options)
+        #expect(again.supportVectors == capped.supportVectors && again.rho == capped.rho)
+        let old = #"{"nu": 0.5, "gamma": 0.5, "tolerance": 0.001, "cacheMegabytes": 200}"#
+        let decoded = try JSONDecoder().decode(OneClassSVM.Configuration.self, from: Data(old.utf8))
+        #expect(decoded.maximumTrainingRows == nil && decoded.seed == 0)
+    }
+
     /// The ν-property (Schölkopf et al. 2001): at most a share ν of the training rows lies
     /// outside (f < 0) and at least a share ν are support vectors; and Σα = νl.
     @Test func nuBoundsOutliersAndSupportVectors() throws {
