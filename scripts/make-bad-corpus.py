@@ -4,7 +4,8 @@
     scripts/make-bad-corpus.py [path/to/vigil]
 
 A good detector (`base/`, an OutlierAEGMM with a standardiser, and `base-vae/`, an
-OutlierVAE) is trained with the given `vigil` on small generated rows; every case is a
+OutlierVAE) is trained with the given `vigil` on small generated rows (in a scratch folder:
+no table is committed; the test writes the rows it scores, `{scratch}/rows.csv`); every case is a
 folder holding only the files that differ from its base (a case's detector is its base
 with those files laid over it) or a data file, and `cases.json` says for each case which
 command runs on it and the exact words its error must contain. The test suite
@@ -18,6 +19,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 
@@ -78,8 +80,7 @@ def rows_csv(n, seed, label=True):
 
 shutil.rmtree(ROOT, ignore_errors=True)
 os.makedirs(ROOT)
-write(os.path.join(ROOT, "rows.csv"), rows_csv(120, 1, label=False))
-training = os.path.join(ROOT, "training.csv")
+training = os.path.join(tempfile.mkdtemp(), "training.csv")
 write(training, rows_csv(240, 2))
 for base, detector in [("base", "aegmm"), ("base-vae", "vae")]:
     subprocess.run([VIGIL, "train", "--detector", detector, "--data", training, "--label-column", "label", "--epochs", "1",
@@ -87,7 +88,7 @@ for base, detector in [("base", "aegmm"), ("base-vae", "vae")]:
 config = json.load(open(os.path.join(ROOT, "base", "config.json")))
 vae_config = json.load(open(os.path.join(ROOT, "base-vae", "config.json")))
 weights = read_safetensors(os.path.join(ROOT, "base", "weights.safetensors"))
-SCORE = ["score", "--model", "{case}", "--input", "{corpus}/rows.csv", "--output", "{scratch}/scores.csv"]
+SCORE = ["score", "--model", "{case}", "--input", "{scratch}/rows.csv", "--output", "{scratch}/scores.csv"]
 
 
 def config_case(name, change, expect, base="base", env=None):
@@ -135,7 +136,7 @@ config_case("standard-deviation-negative", lambda c: c["standardizer"]["standard
 config_case("standardiser-too-short", lambda c: c["standardizer"]["mean"].pop(),
             ["{case}/config.json: standardizer.mean holds 2 values, expected one per feature (3)"])
 config_case("standard-deviation-tiny", lambda c: c["standardizer"].update(standardDeviation=[1e-38, 1e-38, 1e-38]),
-            ["OutlierAEGMM: the score of row 0 is NaN or infinite (at the scaler stage)", "{corpus}/rows.csv:2: data row 0:"])
+            ["OutlierAEGMM: the score of row 0 is NaN or infinite (at the scaler stage)", "{scratch}/rows.csv:2: data row 0:"])
 config_case("jitter-of-one", lambda c: c["aegmm"].update(jitter=1.0),
             ["{case}/config.json: jitter 1.0, expected a value in [0, 0.01]"])
 config_case("unknown-kind", lambda c: c.update(kind="OutlierMagic"), ["{case}/config.json: unknown detector kind \"OutlierMagic\""])
@@ -191,7 +192,7 @@ write(os.path.join(folder("weights-truncated"), "weights.safetensors"), good[:-1
 case("weights-truncated", SCORE, ["{case}/weights.safetensors: ", "(truncated?)"], base="base")
 write(os.path.join(folder("weights-not-safetensors"), "weights.safetensors"), "secret=hunter2\nthis is not a weights file\n")
 case("weights-not-safetensors", SCORE, ["{case}/weights.safetensors: not a safetensors file: its first 8 bytes do not give a header length"], base="base")
-os.symlink("../../training.csv", os.path.join(folder("weights-linked-elsewhere"), "weights.safetensors"))
+os.symlink("../../cases.json", os.path.join(folder("weights-linked-elsewhere"), "weights.safetensors"))
 case("weights-linked-elsewhere", SCORE, ["{case}/weights.safetensors: cannot read: it is a symbolic link; a saved detector's files must be regular files in its folder"], base="base")
 write(os.path.join(folder("weights-header-not-json"), "weights.safetensors"), struct.pack("<Q", 8) + b"{nope!!}")
 case("weights-header-not-json", SCORE, ["{case}/weights.safetensors: the header is not valid JSON"], base="base")

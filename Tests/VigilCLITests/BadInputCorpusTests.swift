@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilTensor
 
 /// Every file in `Tests/Fixtures/bad/` (written by `scripts/make-bad-corpus.py`) gets its
 /// own error from `vigil`: a non-zero exit, never a crash, the exact words `cases.json`
@@ -47,6 +48,12 @@ struct BadInputCorpusTests {
                 try manager.copyItem(at: caseFolder.appendingPathComponent(file), to: target)
             }
         }
+        // The rows the detector cases score (generated here: no table is committed); the
+        // first row is far from the training mean, so a tiny stored deviation overflows on it.
+        var random = SeededRandom(seed: 1)
+        let rows = [[Float(5), -5, 5]] + (1..<120).map { _ in (0..<3).map { _ in random.normal() } }
+        try Data(("a,b,c\n" + rows.map { $0.map { "\($0)" }.joined(separator: ",") }.joined(separator: "\n") + "\n").utf8)
+            .write(to: scratch.appendingPathComponent("rows.csv"))
         let before = contents(scratch)
         func filled(_ text: String) -> String {
             text.replacingOccurrences(of: "{case}", with: subject.path).replacingOccurrences(of: "{corpus}", with: Self.corpus.path)
