@@ -51,8 +51,9 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
         }
     }
 
-    /// The reference's epochs, batch size, learning rate and clipping (1 epoch: no training loop).
-    public var referenceFit: (epochs: Int, batchSize: Int, learningRate: Float, clipNorm: Float?) {
+    /// The reference's epochs, batch size, learning rate and clipping; `nil` for the
+    /// detectors without a training loop.
+    public var referenceFit: (epochs: Int, batchSize: Int, learningRate: Float, clipNorm: Float?)? {
         switch self {
         case .ae: (14, 128, 0.01, nil)
         case .vae: (30, 64, 1e-3, nil)
@@ -60,7 +61,7 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
         case .dagmm: (20, 1024, 1e-4, 5)
         case .bigan: (15, 256, 1e-3, nil)
         case .seq2seq: (40, 256, 0.01, nil)
-        case .pca, .ocsvm, .iforest: (1, 1024, 1e-3, nil)
+        case .pca, .ocsvm, .iforest: nil
         }
     }
 
@@ -73,9 +74,8 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
     ///
     /// The reasons are keyed by setting (`"batch size"`, `"epochs"`, `"learning rate"`, `"clipping"`).
     public func plan(rows: Int, seed: UInt64) -> (options: FitOptions, reasons: KeyValuePairs<String, String>) {
-        let reference = referenceFit
-        guard ![.pca, .ocsvm, .iforest].contains(self) else {
-            return (FitOptions(epochs: 1, batchSize: reference.batchSize, seed: seed), ["training": "none: one pass over the \(rows) rows"])
+        guard let reference = referenceFit else {
+            return (FitOptions(epochs: 1, seed: seed), ["training": "none: one pass over the \(rows) rows"])
         }
         var power = 32
         while power * 2 <= rows / 32 { power *= 2 }

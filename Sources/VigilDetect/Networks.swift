@@ -61,21 +61,12 @@ func rowKeyedNoise(_ data: Tensor, samples: Int, width: Int, seed: UInt64) -> Te
     data.withUnsafeBufferPointer { values in
         for row in 0..<rows {
             var key = seed ^ 0x9E37_79B9_7F4A_7C15
-            for column in 0..<columns { key = mixBits(key ^ UInt64(values[row * columns + column].bitPattern)) }
+            for column in 0..<columns { key = SeededRandom.mix((key ^ UInt64(values[row * columns + column].bitPattern)) &+ 0x9E37_79B9_7F4A_7C15) }
             var generator = SeededRandom(seed: key)
             for index in (row * samples * width)..<((row + 1) * samples * width) { noise[index] = generator.normal() }
         }
     }
     return Tensor(shape: [rows * samples, width], scalars: noise)
-}
-
-/// SplitMix64's finaliser: a bijective mix of 64 bits in which every input bit reaches every output bit.
-@inline(__always)
-private func mixBits(_ value: UInt64) -> UInt64 {
-    var z = value &+ 0x9E37_79B9_7F4A_7C15
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
 }
 
 /// Which reconstruction features join the code in a DAGMM's `z`.

@@ -117,13 +117,14 @@ public enum DetectorStore {
     /// allocated larger than the file that fills it.
     private static func checkDeclaredWeights(_ networks: [String: LayerSpec], against loader: TensorLoader, _ configFile: String) throws {
         var declared = 0
+        let stored = loader.elementCount
         for (name, spec) in networks.sorted(by: { $0.key < $1.key }) {
             do { declared += try spec.parameterCount() } catch {
                 throw PersistenceError.malformed(file: configFile, problem: "network \"\(name)\": \(error)")
             }
-            guard declared <= loader.elementCount else {
+            guard declared <= stored else {
                 throw PersistenceError.malformed(
-                    file: configFile, problem: "the networks declare more weights than the \(loader.elementCount) in \(loader.file) (network \"\(name)\")")
+                    file: configFile, problem: "the networks declare more weights than the \(stored) in \(loader.file) (network \"\(name)\")")
             }
         }
     }

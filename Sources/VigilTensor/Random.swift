@@ -13,12 +13,19 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         var mixer = seed
         func splitMix() -> UInt64 {
             mixer &+= 0x9E37_79B9_7F4A_7C15
-            var z = mixer
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
+            return Self.mix(mixer)
         }
         state = (splitMix(), splitMix(), splitMix(), splitMix())
+    }
+
+    /// SplitMix64's finaliser: a bijective mix of 64 bits in which every input bit reaches
+    /// every output bit (for keys built from data, such as a row's values).
+    @inline(__always)
+    public static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     /// The next 64 random bits.

@@ -46,7 +46,8 @@ struct WorkerPoolTests {
         #expect(totals.sorted() == (0..<4).map { 8 * (120 + 16 * $0) })
     }
 
-    @Test func makesProgressWhenOversubscribed() {
+    @Test(.timeLimit(.minutes(1)))
+    func makesProgressWhenOversubscribed() {
         // Far more pool threads than cores, beside threads that keep every core busy: each
         // of many small calls must still run every item exactly once, and the whole run
         // must finish (a pool that waited for every worker to wake would crawl here).
