@@ -12,14 +12,16 @@ public enum CSV {
     ///     into targets 0 (normal) and 1 (outlier), with `targetNames` `["normal", "outlier"]`.
     ///   - labels: how labels are read; ``LabelCoding/numeric`` (0 = normal) by default.
     ///   - excluding: columns to leave out (identifiers, timestamps, text); each must exist.
+    ///   - categorical: columns read as categories and one-hot encoded after the numeric
+    ///     columns (``CategoricalColumn``), learnt from the file or applied as given.
     ///   - delimiter: the field separator.
     ///   - limits: the caps on line length and on the number of values read.
     /// - Throws: ``DataError`` naming the file, line and column for a row with the wrong
     ///   number of fields, an empty or `NA` field (missing value), a non-number, a label
     ///   the coding cannot read, or a table over the limits.
     public static func read(
-        path: String, labelColumn: String? = nil, labels: LabelCoding = .numeric, excluding: Set<String> = [], delimiter: Character = ",",
-        limits: InputLimits = .current
+        path: String, labelColumn: String? = nil, labels: LabelCoding = .numeric, excluding: Set<String> = [],
+        categorical: CategoricalColumns = .none, delimiter: Character = ",", limits: InputLimits = .current
     ) throws -> Dataset {
         guard let separator = delimiter.asciiValue else {
             throw DataError.invalidArgument(name: "delimiter", expected: "an ASCII character", actual: "\(delimiter)")
@@ -30,6 +32,7 @@ public enum CSV {
         var values: [Float] = []
         var targets: [Int] = []
         var rows = 0
+        var categories = CategoricalReader(categorical)
         try forEachRecord(path: path, delimiter: separator, limits: limits) { fields, line in
             guard let names = header else {
                 let names = (0..<fields.count).map { fields.string($0) }
@@ -43,6 +46,8 @@ public enum CSV {
                     labelIndex = index
                 }
                 skipped = try excludedColumns(excluding, of: names, file: path, line: line).union(labelIndex.map { [$0] } ?? [])
+                try checkDisjoint(categorical.names, label: labelColumn, excluding: excluding, file: path, line: line)
+                skipped.formUnion(try categories.resolve(header: names, file: path, line: line))
                 return
             }
             guard fields.count == names.count else {
@@ -55,6 +60,7 @@ public enum CSV {
                 targets.append(try fields.withField(labelIndex) { try labels.target(of: $0, file: path, line: line, column: labelIndex + 1, name: names[labelIndex]) })
             }
             try appendNumbers(fields, skipping: skipped, names: names, file: path, line: line, to: &values)
+            try categories.read(fields, names: names, file: path, line: line)
             rows += 1
         }
         guard let header else { throw DataError.malformed(file: path, expected: "a header line", actual: "an empty file") }
@@ -63,10 +69,24 @@ public enum CSV {
                 file: path, line: nil, column: nil, expected: "some rows labelled \"\(value)\" (the normal label) in column \"\(labelColumn!)\"",
                 actual: "none")
         }
-        let featureNames = header.enumerated().filter { !skipped.contains($0.offset) }.map(\.element)
-        return Dataset(
-            features: Tensor(shape: [rows, featureNames.count], scalars: values), targets: labelIndex == nil ? nil : targets,
+        categories.finishLearning()
+        let numericNames = header.enumerated().filter { !skipped.contains($0.offset) }.map(\.element)
+        let featureNames = numericNames + categories.columns.flatMap(\.featureNames)
+        let features = try categories.appendOneHot(to: values, numericWidth: numericNames.count, limits: limits, file: path)
+        var dataset = Dataset(
+            features: Tensor(shape: [rows, featureNames.count], scalars: features), targets: labelIndex == nil ? nil : targets,
             featureNames: featureNames, targetNames: labelIndex == nil ? [] : ["normal", "outlier"])
+        dataset.categorical = categories.columns
+        return dataset
+    }
+
+    /// A categorical column may be neither the label nor an excluded column.
+    static func checkDisjoint(_ categorical: [String], label: String?, excluding: Set<String>, file: String, line: Int) throws {
+        if let clash = categorical.first(where: { $0 == label || excluding.contains($0) }) {
+            throw DataError.unexpectedValue(
+                file: file, line: line, column: nil, expected: "a categorical column that is neither the label nor excluded",
+                actual: "\"\(messageText(clash))\" is " + (clash == label ? "the label column" : "excluded"))
+        }
     }
 
     /// The indices of the `excluded` column names in a header; a name that is not there is an error.
@@ -95,7 +115,7 @@ public enum CSV {
         }
     }
 
-    private static func isMissingMarker(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func isMissingMarker(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         // NA, N/A, NaN-as-missing is not assumed: "nan" parses as a number.
         (text.count == 2 && text[0] | 0x20 == 0x6E && text[1] | 0x20 == 0x61)
             || (text.count == 3 && text[0] | 0x20 == 0x6E && text[1] == 0x2F && text[2] | 0x20 == 0x61)
@@ -206,11 +226,14 @@ extension CSV {
     /// are read in bounded memory. The header is required; `labelColumn`, when named and
     /// present, and the `excluding` columns (each must exist) are left out of the features.
     ///
+    /// `categorical` columns are one-hot encoded after the numeric ones with the given
+    /// encoding (a detector's stored one).
+    ///
     /// - Parameter body: called with each batch's features (`[rows, columns]`), the
     ///   feature names and the line on which each of the batch's rows starts.
     /// - Throws: the same ``DataError``s as ``read(path:labelColumn:delimiter:)``, naming the line.
     public static func forEachBatch(
-        path: String, batchSize: Int, labelColumn: String? = nil, excluding: Set<String> = [],
+        path: String, batchSize: Int, labelColumn: String? = nil, excluding: Set<String> = [], categorical: [CategoricalColumn] = [],
         _ body: (_ features: Tensor, _ names: [String], _ lines: [Int]) throws -> Void
     ) throws {
         guard batchSize >= 1 else { throw DataError.invalidArgument(name: "batch size", expected: "at least 1", actual: "\(batchSize)") }
@@ -219,9 +242,13 @@ extension CSV {
         var values: [Float] = []
         var lines: [Int] = []
         var width = 0
+        var categories = CategoricalReader(.apply(categorical))
+        let limits = InputLimits.current
         func flush() throws {
             guard !lines.isEmpty, let header else { return }
-            try body(Tensor(shape: [lines.count, width], scalars: values), header.enumerated().filter { !skip.contains($0.offset) }.map(\.element), lines)
+            let names = header.enumerated().filter { !skip.contains($0.offset) }.map(\.element) + categorical.flatMap(\.featureNames)
+            let features = try categories.appendOneHot(to: values, numericWidth: width, limits: limits, file: path)
+            try body(Tensor(shape: [lines.count, names.count], scalars: features), names, lines)
             values.removeAll(keepingCapacity: true)
             lines.removeAll(keepingCapacity: true)
         }
@@ -230,6 +257,8 @@ extension CSV {
                 let names = (0..<fields.count).map { fields.string($0) }
                 header = names
                 skip = try excludedColumns(excluding, of: names, file: path, line: line).union(labelColumn.flatMap { names.firstIndex(of: $0) }.map { [$0] } ?? [])
+                try checkDisjoint(categorical.map(\.name), label: labelColumn, excluding: excluding, file: path, line: line)
+                skip.formUnion(try categories.resolve(header: names, file: path, line: line))
                 width = names.count - skip.count
                 return
             }
@@ -237,6 +266,7 @@ extension CSV {
                 throw DataError.fieldCount(file: path, line: line, expected: names.count, actual: fields.count)
             }
             try appendNumbers(fields, skipping: skip, names: names, file: path, line: line, to: &values)
+            try categories.read(fields, names: names, file: path, line: line)
             lines.append(line)
             if lines.count == batchSize { try flush() }
         }

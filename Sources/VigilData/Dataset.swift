@@ -14,6 +14,9 @@ public struct Dataset: Sendable {
     public var labels: [Int]?
     /// The original label names.
     public var labelNames: [String]
+    /// The one-hot encoded columns whose features follow the numeric ones (empty for a
+    /// table read without `--categorical`).
+    public var categorical: [CategoricalColumn] = []
 
     public init(
         features: Tensor, targets: [Int]? = nil, featureNames: [String], targetNames: [String] = [],
@@ -36,10 +39,12 @@ public struct Dataset: Sendable {
 
     /// The rows at `indices`, in that order (targets and labels follow).
     public func rows(_ indices: [Int]) -> Dataset {
-        Dataset(
+        var subset = Dataset(
             features: features.gatherRows(indices), targets: targets.map { t in indices.map { t[$0] } },
             featureNames: featureNames, targetNames: targetNames, labels: labels.map { l in indices.map { l[$0] } },
             labelNames: labelNames)
+        subset.categorical = categorical
+        return subset
     }
 
     /// How many rows carry each target, keyed by target name (or number).

@@ -15,22 +15,29 @@ public enum NumericTable {
     /// other an outlier) — become targets 0/1. A CSV's `excluding` columns are left out.
     ///
     /// - Parameters:
+    ///   - categorical: a CSV's columns to one-hot encode (``CategoricalColumn``); an NPY or
+    ///     NPZ has none.
     ///   - featuresKey, labelsKey: the arrays of an `.npz`; by default the first of
     ///     ``featureKeys`` and (when present) of ``labelKeys`` that the archive holds.
     /// - Throws: ``DataError`` naming the file and what was expected versus found.
     public static func read(
-        _ path: String, labelColumn: String? = nil, labels: LabelCoding = .numeric, excluding: Set<String> = [], featuresKey: String? = nil,
-        labelsKey: String? = nil
+        _ path: String, labelColumn: String? = nil, labels: LabelCoding = .numeric, excluding: Set<String> = [],
+        categorical: CategoricalColumns = .none, featuresKey: String? = nil, labelsKey: String? = nil
     ) throws -> Dataset {
         let lowered = path.lowercased()
         let table: Dataset
+        let isArray = lowered.hasSuffix(".npy") || lowered.hasSuffix(".npz")
+        if isArray && !categorical.names.isEmpty {
+            throw DataError.malformed(
+                file: path, expected: "a CSV for categorical columns (\(categorical.names.joined(separator: ", ")))", actual: "a NumPy file of numbers")
+        }
         if lowered.hasSuffix(".npy") {
             let features = try matrix(NumPy.read(path: path), file: path)
             table = Dataset(features: features, featureNames: (0..<features.shape[1]).map { "feature_\($0)" })
         } else if lowered.hasSuffix(".npz") {
             table = try archive(path, featuresKey: featuresKey, labelsKey: labelsKey)
         } else {
-            table = try CSV.read(path: path, labelColumn: labelColumn, labels: labels, excluding: excluding)
+            table = try CSV.read(path: path, labelColumn: labelColumn, labels: labels, excluding: excluding, categorical: categorical)
         }
         guard table.features.shape[1] >= 1 else {
             throw DataError.malformed(file: path, expected: "at least one feature column", actual: "none besides the label")

@@ -32,22 +32,44 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
     /// The detector `vigil train` uses when none is named: on the tabular tuning corpus
     /// (semi-supervised protocol, seeds 0–2, eight of its ten tables; README) the VAE had the
     /// best ROC AUC of Vigil's detectors and matched or beat PyOD's IForest on six of the eight.
-    public static let recommended = DetectorChoice.vae
+    public static let recommended = DetectorChoice.ae
 
-    /// The untrained detector for `featureCount` columns, initialised from `seed`.
-    public func make(featureCount: Int, seed: UInt64) throws -> any RegisteredDetector {
+    /// The untrained detector for `featureCount` columns, initialised from `seed`, with the
+    /// networks of `networks`.
+    public func make(featureCount: Int, seed: UInt64, networks: NetworkSizing = .table) throws -> any RegisteredDetector {
+        let sizing = TableSizing(featureCount: featureCount)
+        let table = networks == .table
         switch self {
-        case .ae: try OutlierAE.deepadPreset(featureCount: featureCount, seed: seed)
-        case .vae: try OutlierVAE.kddPreset(featureCount: featureCount, configuration: .init(seed: seed), seed: seed)
-        case .aegmm: OutlierAEGMM.kddPreset(featureCount: featureCount, seed: seed)
-        case .vaegmm: try OutlierVAEGMM.kddPreset(featureCount: featureCount, configuration: .init(seed: seed), seed: seed)
-        case .dagmm: OutlierAEGMM.dagmmPreset(featureCount: featureCount, seed: seed)
-        case .bigan: try BiGANDetector.deepadPreset(featureCount: featureCount, seed: seed)
-        case .seq2seq: try Seq2SeqDetector.deepadPreset(featureCount: featureCount, seed: seed)
-        case .pca: try PCADetector(featureCount: featureCount, configuration: .init(components: .explainedVariance(0.9)))
+        case .ae:
+            return table ? try OutlierAE.tablePreset(sizing, seed: seed) : try OutlierAE.deepadPreset(featureCount: featureCount, seed: seed)
+        case .vae:
+            let configuration = OutlierVAE.Configuration(seed: seed)
+            return table
+                ? try OutlierVAE.tablePreset(sizing, configuration: configuration, seed: seed)
+                : try OutlierVAE.kddPreset(featureCount: featureCount, configuration: configuration, seed: seed)
+        case .aegmm:
+            return table
+                ? OutlierAEGMM.tablePreset(sizing, configuration: .init(features: .rootMeanSquare), seed: seed)
+                : OutlierAEGMM.kddPreset(featureCount: featureCount, seed: seed)
+        case .vaegmm:
+            let configuration = OutlierVAEGMM.Configuration(seed: seed, features: table ? .rootMeanSquare : .alibi)
+            return table
+                ? try OutlierVAEGMM.tablePreset(sizing, configuration: configuration, seed: seed)
+                : try OutlierVAEGMM.kddPreset(featureCount: featureCount, configuration: configuration, seed: seed)
+        case .dagmm:
+            return table
+                ? OutlierAEGMM.tablePreset(sizing, configuration: .init(jitter: 1e-8, features: .rootMeanSquare), seed: seed)
+                : OutlierAEGMM.dagmmPreset(featureCount: featureCount, seed: seed)
+        case .bigan:
+            return table
+                ? try BiGANDetector.deepadPreset(featureCount: featureCount, latentDimension: sizing.latent, width: sizing.hidden, seed: seed)
+                : try BiGANDetector.deepadPreset(featureCount: featureCount, seed: seed)
+        case .seq2seq: return try Seq2SeqDetector.deepadPreset(featureCount: featureCount, seed: seed)
+        case .pca: return try PCADetector(featureCount: featureCount, configuration: .init(components: .explainedVariance(0.9)))
         case .ocsvm:
-            try OneClassSVM(featureCount: featureCount, configuration: .init(nu: 0.5, gamma: 1 / Float(featureCount), maximumTrainingRows: 20_000, seed: seed))
-        case .iforest: try IsolationForest(featureCount: featureCount, configuration: .init(seed: seed))
+            return try OneClassSVM(
+                featureCount: featureCount, configuration: .init(nu: 0.5, gamma: 1 / Float(featureCount), maximumTrainingRows: 20_000, seed: seed))
+        case .iforest: return try IsolationForest(featureCount: featureCount, configuration: .init(seed: seed))
         }
     }
 
@@ -65,7 +87,38 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
         }
     }
 
+    /// Why the table networks have their sizes, for `--explain` (empty for the detectors
+    /// whose network is not sized by ``TableSizing``).
+    public func sizingReasons(featureCount: Int) -> [(String, String)] {
+        let sizing = TableSizing(featureCount: featureCount)
+        switch self {
+        case .ae: return sizing.reasons(latent: false, code: false)
+        case .vae, .bigan: return sizing.reasons(latent: true, code: false)
+        case .aegmm, .vaegmm, .dagmm: return sizing.reasons(latent: false, code: true)
+        case .seq2seq, .pca, .ocsvm, .iforest: return []
+        }
+    }
+
+    /// Epochs, batch size, learning rate and clipping before ``plan(rows:seed:networks:)``
+    /// adapts them to the rows; `nil` for the detectors without a training loop. With the
+    /// reference networks, the reference's; with the table networks, the same except Adam at
+    /// 1e-3 for the autoencoder (PyOD's; deepad's 0.01 is for its sigmoid network) and batches of
+    /// at most 256 for the mixture detectors.
+    public func fitSettings(_ networks: NetworkSizing) -> (epochs: Int, batchSize: Int, learningRate: Float, clipNorm: Float?)? {
+        guard var settings = referenceFit else { return nil }
+        if networks == .table {
+            switch self {
+            case .ae: settings.learningRate = 1e-3
+            case .aegmm, .vaegmm, .dagmm: settings.batchSize = min(settings.batchSize, 256)
+            default: break
+            }
+        }
+        return settings
+    }
+
     /// The training settings for a table of `rows` rows, and why.
+    ///
+    /// Starting from ``fitSettings(_:)``:
     ///
     /// - Batch: the reference's, but at most `rows / 32` rounded down to a power of two (at
     ///   least 32), so an epoch has about 32 steps or more.
@@ -73,26 +126,37 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
     ///   (capped at 20× the reference), so a small table is not left half-trained.
     ///
     /// The reasons are keyed by setting (`"batch size"`, `"epochs"`, `"learning rate"`, `"clipping"`).
-    public func plan(rows: Int, seed: UInt64) -> (options: FitOptions, reasons: KeyValuePairs<String, String>) {
-        guard let reference = referenceFit else {
+    public func plan(rows: Int, seed: UInt64, networks: NetworkSizing = .table) -> (options: FitOptions, reasons: KeyValuePairs<String, String>) {
+        guard let start = fitSettings(networks), let reference = referenceFit else {
             return (FitOptions(epochs: 1, seed: seed), ["training": "none: one pass over the \(rows) rows"])
         }
+        func source(_ same: Bool) -> String { same ? "the reference's" : "the table networks'" }
         var power = 32
         while power * 2 <= rows / 32 { power *= 2 }
-        let batchSize = min(reference.batchSize, power)
+        let batchSize = min(start.batchSize, power)
         let steps = (rows + batchSize - 1) / batchSize
-        let epochs = min(20 * reference.epochs, max(reference.epochs, (1_000 + steps - 1) / steps))
+        let epochs = min(20 * start.epochs, max(start.epochs, (1_000 + steps - 1) / steps))
+        let batchSource = source(start.batchSize == reference.batchSize)
         let reasons: KeyValuePairs<String, String> = [
-            "batch size": batchSize == reference.batchSize
-                ? "\(batchSize): the reference's" : "\(batchSize): the reference's \(reference.batchSize) would give fewer than 32 steps per epoch on \(rows) rows",
-            "epochs": epochs == reference.epochs
-                ? "\(epochs): the reference's (\(steps * epochs) steps)" : "\(epochs): the reference's \(reference.epochs) give only \(steps * reference.epochs) steps; at least 1,000",
-            "learning rate": "\(reference.learningRate): the reference's",
-            "clipping": reference.clipNorm.map { "global gradient norm \($0): the reference's" } ?? "none: the reference's",
+            "batch size": batchSize == start.batchSize
+                ? "\(batchSize): \(batchSource)" : "\(batchSize): \(batchSource) \(start.batchSize) would give fewer than 32 steps per epoch on \(rows) rows",
+            "epochs": epochs == start.epochs
+                ? "\(epochs): the reference's (\(steps * epochs) steps)" : "\(epochs): the reference's \(start.epochs) give only \(steps * start.epochs) steps; at least 1,000",
+            "learning rate": "\(start.learningRate): \(source(start.learningRate == reference.learningRate))",
+            "clipping": start.clipNorm.map { "global gradient norm \($0): the reference's" } ?? "none: the reference's",
         ]
         return (
-            FitOptions(epochs: epochs, batchSize: batchSize, learningRate: reference.learningRate, seed: seed, gradientClipNorm: reference.clipNorm),
+            FitOptions(epochs: epochs, batchSize: batchSize, learningRate: start.learningRate, seed: seed, gradientClipNorm: start.clipNorm),
             reasons
         )
     }
+}
+
+/// Which networks ``DetectorChoice/make(featureCount:seed:networks:)`` builds.
+public enum NetworkSizing: String, CaseIterable, Codable, Sendable {
+    /// Sized for the table by ``TableSizing`` (the default).
+    case table
+    /// The reference example's network (alibi-detect's KDD examples, deepad's models, the
+    /// DAGMM paper's KDDCUP network) with only its input and output resized to the table.
+    case reference
 }

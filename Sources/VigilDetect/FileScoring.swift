@@ -10,7 +10,9 @@ public enum FileScoring {
     /// `featureScores`, one score per feature, as CSV or (for a `.json` path) a JSON array.
     /// `output` nil (or `-`) writes to standard output; it may be neither the input nor any
     /// of `others` (the detector's own files). A CSV's `labelColumn`, when named,
-    /// and the `excluding` columns are left out of the features. The output file appears only when every row
+    /// and the `excluding` columns are left out of the features; the categorical columns the
+    /// detector was trained with (``TrainingRecord/categorical``) are one-hot encoded as
+    /// they were then. The output file appears only when every row
     /// was scored: a bad row (wrong column count, non-number) throws an error naming its
     /// line and leaves no file behind.
     public static func run(
@@ -50,10 +52,13 @@ public enum FileScoring {
                 }
             }
             let lowered = input.lowercased()
+            let categorical = detector.training?.categorical ?? []
             if lowered.hasSuffix(".npy") || lowered.hasSuffix(".npz") {
-                try emit(NumericTable.read(input, featuresKey: featuresKey).features, nil)
+                try emit(NumericTable.read(input, categorical: .apply(categorical), featuresKey: featuresKey).features, nil)
             } else {
-                try CSV.forEachBatch(path: input, batchSize: batchSize, labelColumn: labelColumn, excluding: excluding) { features, _, lines in try emit(features, lines) }
+                try CSV.forEachBatch(path: input, batchSize: batchSize, labelColumn: labelColumn, excluding: excluding, categorical: categorical) {
+                    features, _, lines in try emit(features, lines)
+                }
             }
             try writer.finish()
         } catch {

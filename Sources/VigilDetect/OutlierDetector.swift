@@ -121,6 +121,10 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     public var standardize: Bool
     public var gradientClipNorm: Float?
     public var vigilVersion: String
+    /// The table's categorical columns and their categories, one-hot encoded after the numeric
+    /// columns before training (`vigil train --categorical`); scoring a CSV applies the same
+    /// encoding. Absent when the table had none.
+    public var categorical: [CategoricalColumn]?
 
     public init(_ options: FitOptions) {
         epochs = options.epochs

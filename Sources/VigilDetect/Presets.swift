@@ -34,6 +34,10 @@ extension OutlierAEGMM {
 }
 
 extension OutlierAEGMM {
+    /// The DAGMM paper's settings: its reconstruction features
+    /// `[‖x − x̂‖/‖x‖, cos(x, x̂)]` and jitter 1e-8; energy and covariance weights 0.1 and 0.005.
+    public static let dagmmConfiguration = Configuration(jitter: 1e-8, features: .paper)
+
     /// The DAGMM paper's KDDCUP network (Zong et al. 2018, §4.3): encoder
     /// `60 → 30 → 10 (tanh) → 1`, mirror decoder, estimation network `Dense(10, tanh) →
     /// Dropout(0.5) → Dense(4, softmax)` on `z = [code, ‖x − x̂‖/‖x‖, cos(x, x̂)]`, jitter 1e-8.
@@ -41,14 +45,10 @@ extension OutlierAEGMM {
         var generator = SeededRandom(seed: seed)
         let encoder = denseStack([featureCount, 60, 30, 10, 1], [.tanh, .tanh, .tanh, .linear], &generator)
         let decoder = denseStack([1, 10, 30, 60, featureCount], [.tanh, .tanh, .tanh, .linear], &generator)
-        let density = Sequential([
-            Dense(inputSize: 3, outputSize: 10, activation: .tanh, generator: &generator),
-            Dropout(rate: 0.5, seed: seed &+ 0xD0),
-            Dense(inputSize: 10, outputSize: 4, activation: .softmax, generator: &generator),
-        ])
+        let density = estimationNetwork(input: 3, components: 4, seed: seed, &generator)
         return OutlierAEGMM(
             network: .init(encoder: encoder, decoder: decoder, density: density), featureCount: featureCount,
-            configuration: .init(jitter: 1e-8, features: .paper))
+            configuration: dagmmConfiguration)
     }
 }
 

@@ -59,15 +59,15 @@ public enum TabularProtocol {
     }
 
     /// Trains and evaluates `choice` on `data` (which must have targets) with `seed`.
-    public static func run(_ choice: DetectorChoice, data: Dataset, seed: UInt64, epochs: Int? = nil) throws -> Result {
+    public static func run(_ choice: DetectorChoice, data: Dataset, seed: UInt64, epochs: Int? = nil, networks: NetworkSizing = .table) throws -> Result {
         guard let targets = data.targets else {
             throw DetectorError.invalidArgument(name: "data", expected: "a labelled table (--label-column)", actual: "no labels")
         }
         let split = try split(targets: targets, seed: seed)
         let train = data.features.gatherRows(split.trainRows)
         let test = data.features.gatherRows(split.testRows)
-        let detector = try choice.make(featureCount: data.features.shape[1], seed: seed)
-        var (options, _) = choice.plan(rows: train.shape[0], seed: seed)
+        let detector = try choice.make(featureCount: data.features.shape[1], seed: seed, networks: networks)
+        var (options, _) = choice.plan(rows: train.shape[0], seed: seed, networks: networks)
         options.progress = .silent
         if let epochs { options.epochs = epochs }
         let fitStart = ContinuousClock.now

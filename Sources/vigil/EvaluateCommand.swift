@@ -30,7 +30,7 @@ struct Evaluate: ParsableCommand {
 
     @Option(
         name: [.customLong("detectors"), .customLong("detector")], parsing: .upToNextOption,
-        help: "Detectors, or all: alibi-kdd \(AlibiKDDProtocol.Detector.allCases.map(\.rawValue).joined(separator: " ")); deepad-kdd \(DeepadProtocol.Model.allCases.map(\.rawValue).joined(separator: " ")).")
+        help: "Detectors (separated by spaces or commas), or all: alibi-kdd \(AlibiKDDProtocol.Detector.allCases.map(\.rawValue).joined(separator: " ")); deepad-kdd \(DeepadProtocol.Model.allCases.map(\.rawValue).joined(separator: " ")).")
     var detectors: [String] = ["all"]
 
     @Option(help: "Comma-separated seeds (data draws and initialisation), e.g. 0,1,2,3,4.")
@@ -52,6 +52,9 @@ struct Evaluate: ParsableCommand {
     var data: String?
 
     @OptionGroup var table: TableOptions
+
+    @Option(help: "With --data: table (networks sized for the table) or reference (the reference examples' networks).")
+    var networks: NetworkSizing = .table
 
     /// The report's path, unless switched off.
     var reportPath: String? { noReport ? nil : report ?? "vigil-\(data == nil ? `protocol`.rawValue : "table").html" }
@@ -78,11 +81,12 @@ struct Evaluate: ParsableCommand {
 
     /// The chosen detectors of a protocol (`all`: every one, in order).
     func selection<Choice: RawRepresentable & CaseIterable>(_: Choice.Type) throws -> [Choice] where Choice.RawValue == String {
-        if detectors == ["all"] { return Array(Choice.allCases) }
-        return try detectors.map { name in
+        let names = detectors.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if names == ["all"] { return Array(Choice.allCases) }
+        return try names.map { name in
             guard let choice = Choice(rawValue: name) else {
                 throw ValidationError(
-                    "--detectors: unknown \"\(name)\" for \(`protocol`.rawValue); expected all or \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "--detectors: unknown \"\(name)\" for \(data == nil ? `protocol`.rawValue : "a table"); expected all or \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return choice
         }
@@ -189,7 +193,7 @@ extension Evaluate {
         var results: [TabularProtocol.Result] = []
         for choice in choices {
             for seed in seedList {
-                let result = try TabularProtocol.run(choice, data: rows, seed: seed, epochs: epochs)
+                let result = try TabularProtocol.run(choice, data: rows, seed: seed, epochs: epochs, networks: networks)
                 results.append(result)
                 say(String(
                     format: "%@ %5d %9.4f %9.4f %9.4f %7.2f %15.0f", choice.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0),

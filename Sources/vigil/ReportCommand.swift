@@ -39,7 +39,7 @@ struct Report: ParsableCommand {
             let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
             dataset = try KDDCup.continuousView(path: path.path).outlierBatch(samples: 1000, outlierPercentage: 10, seed: seed &+ 1)
         } else {
-            dataset = try table.read(data)
+            dataset = try table.read(data, encoding: detector.training?.categorical ?? [])
         }
         guard let threshold = detector.threshold else { throw DetectorError.noThreshold(detector: kind) }
         let prediction = try detector.predict(dataset.features, returnFeatureScores: true)
@@ -91,10 +91,9 @@ struct Report: ParsableCommand {
             let width = z.shape[1]
             let colours = labels ?? prediction.isOutlier
             func column(_ index: Int) -> [Float] { (0..<z.shape[0]).map { z[$0, index] } }
-            let (distance, cosine) = aegmm.configuration.features == .paper
-                ? ((width - 2, "Relative Euclidean distance"), (width - 1, "Cosine similarity"))
-                : ((width - 1, "Relative Euclidean distance"), (width - 2, "−Cosine similarity"))
-            for (x, y) in [((0, "Encoding"), distance), ((0, "Encoding"), cosine), (distance, cosine)] {
+            let names = aegmm.configuration.features.featureNames
+            let (first, second) = ((width - 2, names[0]), (width - 1, names[1]))
+            for (x, y) in [((0, "Encoding"), first), ((0, "Encoding"), second), (first, second)] {
                 charts.append((try Chart.scatter(x: column(x.0), y: column(y.0), labels: colours, xLabel: x.1, yLabel: y.1, title: "Latent space z"), nil))
             }
         }

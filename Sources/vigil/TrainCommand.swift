@@ -7,6 +7,7 @@ import VigilTensor
 
 /// `vigil train`: fits a detector, sets its threshold and saves it.
 extension DetectorChoice: ExpressibleByArgument {}
+extension NetworkSizing: ExpressibleByArgument {}
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,6 +30,9 @@ struct Train: ParsableCommand {
     var data: String
 
     @OptionGroup var table: TableOptions
+
+    @Option(help: "table: networks sized for the table (the rule --explain prints); reference: the reference example's network, resized only at the input.")
+    var networks: NetworkSizing = .table
 
     @Option(help: "Epochs (default: the detector's reference, adapted to the rows).") var epochs: Int?
     @Option(help: "Batch size (default: the detector's reference, adapted to the rows).") var batchSize: Int?
@@ -56,6 +60,7 @@ struct Train: ParsableCommand {
         if scoreType != .meanSquaredError && detector != .vae { throw ValidationError("--score-type applies to --detector vae only") }
         let rules = [thresholdPercentile != nil, falsePositiveRate != nil, contamination != nil].filter { $0 }.count
         if rules > 1 { throw ValidationError("give one of --threshold-percentile, --false-positive-rate and --contamination") }
+        if data == "kdd" && table.categorical != nil { throw ValidationError("--categorical applies to a CSV of your own, not --data kdd") }
         if data == "kdd" && rules > 0 { throw ValidationError("with --data kdd the threshold is alibi-detect's (95th percentile of its outlier batch)") }
         if let thresholdPercentile, !(0...100).contains(thresholdPercentile) { throw ValidationError("--threshold-percentile must be in [0, 100], got \(thresholdPercentile)") }
         for (name, rate) in [("--false-positive-rate", falsePositiveRate), ("--contamination", contamination)] {
@@ -66,6 +71,7 @@ struct Train: ParsableCommand {
     func run() throws {
         try DetectorStore.checkDestination(URL(fileURLWithPath: out), overwrite: overwrite)
         let (training, thresholdBatch, everyRow): (Tensor, Tensor, Tensor)
+        var categorical: [CategoricalColumn] = []
         if data == "kdd" {
             let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
             let kdd = try KDDCup.continuousView(path: path.path)
@@ -74,23 +80,28 @@ struct Train: ParsableCommand {
             everyRow = thresholdBatch
         } else {
             let rows = try table.read(data)
+            categorical = rows.categorical
             let normal = rows.targets.map { targets in rows.rows(targets.indices.filter { targets[$0] == 0 }) } ?? rows
             guard normal.count > 0 else {
                 throw DataError.malformed(file: data, expected: "some normal rows to train on", actual: "every row labelled an outlier")
             }
             (training, thresholdBatch, everyRow) = (normal.features, normal.features, rows.features)
         }
-        let model = try detector.make(featureCount: training.shape[1], seed: seed)
+        let model = try detector.make(featureCount: training.shape[1], seed: seed, networks: networks)
         (model as? OutlierVAE)?.configuration.scoreType = scoreType
-        var (options, reasons) = detector.plan(rows: training.shape[0], seed: seed)
+        var (options, reasons) = detector.plan(rows: training.shape[0], seed: seed, networks: networks)
         var given: [String: String] = [:]
         if let epochs { options.epochs = epochs; given["epochs"] = "\(epochs): --epochs" }
         if let batchSize { options.batchSize = batchSize; given["batch size"] = "\(batchSize): --batch-size" }
         if let learningRate { options.learningRate = learningRate; given["learning rate"] = "\(learningRate): --learning-rate" }
         if explain {
+            if networks == .table {
+                for (setting, reason) in detector.sizingReasons(featureCount: training.shape[1]) { print("\(detector.rawValue) \(setting) \(reason)") }
+            }
             for (setting, reason) in reasons { print("\(detector.rawValue) \(setting) \(given[setting] ?? reason)") }
         }
         _ = try model.fit(training, options: options)
+        if !categorical.isEmpty { model.training?.categorical = categorical }
         if let falsePositiveRate {
             try model.inferThreshold(normalBatch: thresholdBatch, falsePositiveRate: falsePositiveRate)
         } else if let contamination {
@@ -136,10 +147,15 @@ struct TableOptions: ParsableArguments {
     @Option(help: "In an .npz: the labels array (default: the first of \(NumericTable.labelKeys.joined(separator: ", ")), when present).")
     var labelsKey: String?
 
-    func read(_ path: String) throws -> Dataset {
+    @Option(help: "In a CSV: comma-separated columns of categories (words or codes) to one-hot encode; the encoding is saved with the detector and applied when scoring.")
+    var categorical: String?
+
+    /// Reads a table, one-hot encoding `--categorical`'s columns with categories learnt from
+    /// the file, or with `encoding` (a saved detector's) when given.
+    func read(_ path: String, encoding: [CategoricalColumn]? = nil) throws -> Dataset {
         try NumericTable.read(
-            path, labelColumn: labelColumn, labels: normalLabel.map { .normal($0) } ?? .numeric, excluding: excluded, featuresKey: featuresKey,
-            labelsKey: labelsKey)
+            path, labelColumn: labelColumn, labels: normalLabel.map { .normal($0) } ?? .numeric, excluding: excluded,
+            categorical: encoding.map { .apply($0) } ?? .learn(Self.columns(categorical).sorted()), featuresKey: featuresKey, labelsKey: labelsKey)
     }
 }
 

@@ -97,7 +97,8 @@ extension EveryDetectorTests {
 
 extension EveryDetectorTests {
     /// `vigil report` on a DAGMM shows the notebook's z-space: the three pairwise projections
-    /// of the encoding and the paper's two reconstruction features, coloured by class.
+    /// of the encoding and the two reconstruction features (the table networks' root-mean-square
+    /// error and cosine), coloured by class.
     @Test func dagmmReportShowsTheZSpace() throws {
         let folder = temporaryFolder("vigil-dagmm-report")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -110,7 +111,42 @@ extension EveryDetectorTests {
         #expect(written.status == 0, "\(written.standardError)")
         let html = try String(contentsOfFile: report, encoding: .utf8)
         #expect(html.components(separatedBy: "<title>Latent space z</title>").count - 1 == 3)
-        #expect(html.contains("Relative Euclidean distance") && html.contains("Cosine similarity") && html.contains("ROC AUC"))
+        #expect(html.contains("Root-mean-square error") && html.contains("Cosine similarity") && html.contains("ROC AUC"))
+    }
+}
+
+extension EveryDetectorTests {
+    /// `--categorical` one-hot encodes word columns with categories learnt from the file; the
+    /// encoding is saved with the detector, and `vigil score` applies it: a row whose category
+    /// never occurred in training gets zeros in that column's features and scores higher.
+    @Test func categoricalColumnsAreEncodedSavedAndApplied() throws {
+        let folder = temporaryFolder("vigil-categorical")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var text = "x,proto,label\n"
+        var random = SeededRandom(seed: 5)
+        for row in 0..<200 { text += "\(random.normal()),\(["tcp", "udp", "\"a, b\""][row % 3]),normal\n" }
+        let table = folder.appendingPathComponent("table.csv").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: table))
+        let model = folder.appendingPathComponent("model").path
+        let trained = try Programs.run([
+            "train", "--detector", "pca", "--data", table, "--label-column", "label", "--normal-label", "normal", "--categorical", "proto",
+            "--out", model,
+        ])
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let detector = try DetectorStore.load(from: URL(fileURLWithPath: model))
+        #expect(detector.featureCount == 4)
+        #expect(detector.training?.categorical == [CategoricalColumn(name: "proto", categories: ["a, b", "tcp", "udp"])])
+        let probe = folder.appendingPathComponent("probe.csv").path
+        try Data("label,proto,x\nnormal,tcp,0\nnormal,icmp,0\n".utf8).write(to: URL(fileURLWithPath: probe))
+        let scored = try Programs.run(["score", "--model", model, "--input", probe, "--label-column", "label", "--output", "-"])
+        #expect(scored.status == 0, "\(scored.standardError)")
+        // The numeric column is found by position among the non-categorical ones, the category by name.
+        let scores = scored.standardOutput.split(separator: "\n").dropFirst().map { Float($0.split(separator: ",")[0])! }
+        #expect(scores.count == 2 && scores[1] > scores[0], "\(scores)")
+        let npy = folder.appendingPathComponent("rows.npy").path
+        try NumPy.write(NumPyArray(Tensor(rows: [[0, 1, 0, 0]])), to: npy)
+        let refused = try Programs.run(["score", "--model", model, "--input", npy])
+        #expect(refused.standardError.contains("\(npy): expected a CSV for categorical columns (proto), got a NumPy file of numbers"), "\(refused.standardError)")
     }
 }
 

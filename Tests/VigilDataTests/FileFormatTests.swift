@@ -49,6 +49,38 @@ struct CSVTests {
         }
     }
 
+    /// One-hot columns follow the numeric ones, categories sorted; an encoding applied to
+    /// another file gives zeros for a category it lacks; a missing category and a categorical
+    /// label are errors.
+    @Test func categoricalColumnsAreOneHotEncoded() throws {
+        let path = write("x,colour,y\n1,red,2\n3,blue,4\n5,red,6\n")
+        let data = try CSV.read(path: path, categorical: .learn(["colour"]))
+        #expect(data.featureNames == ["x", "y", "colour=blue", "colour=red"])
+        #expect(data.features == Tensor(rows: [[1, 2, 0, 1], [3, 4, 1, 0], [5, 6, 0, 1]]))
+        #expect(data.categorical == [CategoricalColumn(name: "colour", categories: ["blue", "red"])])
+        let other = write("colour,x,y\ngreen,7,8\nblue,9,10\n", name: "other.csv")
+        let applied = try CSV.read(path: other, categorical: .apply(data.categorical))
+        #expect(applied.features == Tensor(rows: [[7, 8, 0, 0], [9, 10, 1, 0]]))
+        var batches: [Tensor] = []
+        try CSV.forEachBatch(path: other, batchSize: 1, categorical: data.categorical) { features, names, _ in
+            batches.append(features)
+            #expect(names == ["x", "y", "colour=blue", "colour=red"])
+        }
+        #expect(batches == [Tensor(rows: [[7, 8, 0, 0]]), Tensor(rows: [[9, 10, 1, 0]])])
+        let missing = write("x,colour\n1,NA\n", name: "missing.csv")
+        #expect(throws: DataError.missingValue(file: missing, line: 2, column: 2, name: "colour")) {
+            try CSV.read(path: missing, categorical: .learn(["colour"]))
+        }
+        #expect(throws: DataError.unexpectedValue(
+            file: path, line: 1, column: nil, expected: "a categorical column that is neither the label nor excluded", actual: "\"colour\" is the label column")) {
+            try CSV.read(path: path, labelColumn: "colour", categorical: .learn(["colour"]))
+        }
+        #expect(throws: DataError.unexpectedValue(
+            file: path, line: 1, column: nil, expected: "a categorical column named \"shape\"", actual: "columns [\"x\", \"colour\", \"y\"]")) {
+            try CSV.read(path: path, categorical: .learn(["shape"]))
+        }
+    }
+
     @Test func quotedFieldsMayHoldLineBreaksAndQuotes() throws {
         let path = write("\"multi\nline\",\"say \"\"hi\"\"\"\n1,2\n")
         let data = try CSV.read(path: path)

@@ -198,6 +198,33 @@ struct MixtureTests {
         #expect(abs(features[1] - Float(2.0.squareRoot() / 5)) < 1e-6)
     }
 
+    @Test func rootMeanSquareFeaturesByHand() {
+        // x = (3, 4), x̂ = (4, 3): ‖x − x̂‖/√2 = 1, cos = 24/25.
+        let features = reconstructionFeatures(Variable(Tensor(rows: [[3, 4]])), Variable(Tensor(rows: [[4, 3]])), style: .rootMeanSquare).value.scalars
+        #expect(abs(features[0] - 1) < 1e-6)
+        #expect(abs(features[1] - 24.0 / 25) < 1e-6)
+    }
+
+    /// The sizing rule at its edges: 64…256 hidden units, latent ⌈√D⌉ in 2…8, code ⌈√D/2⌉ in 1…4.
+    @Test func tableSizingRule() throws {
+        let cases: [(features: Int, hidden: Int, latent: Int, code: Int)] = [
+            (1, 64, 2, 1), (10, 64, 4, 2), (64, 64, 8, 4), (65, 128, 8, 4), (166, 256, 8, 4), (1_000, 256, 8, 4), (17, 64, 5, 3),
+        ]
+        for expected in cases {
+            let sizing = TableSizing(featureCount: expected.features)
+            #expect(
+                (sizing.hidden, sizing.secondHidden, sizing.latent, sizing.code) == (expected.hidden, expected.hidden / 2, expected.latent, expected.code),
+                "\(expected.features) features")
+        }
+        // The table networks have those widths, and the reference ones keep the examples'.
+        let vae = try #require(try DetectorChoice.vae.make(featureCount: 10, seed: 0) as? OutlierVAE)
+        #expect(vae.network.mean.kernel.value.shape == [32, 4] && vae.network.encoder.parameters.map(\.value.shape) == [[10, 64], [64], [64, 32], [32]])
+        let reference = try #require(try DetectorChoice.vae.make(featureCount: 10, seed: 0, networks: .reference) as? OutlierVAE)
+        #expect(reference.network.mean.kernel.value.shape == [7, 2])
+        let aegmm = try #require(try DetectorChoice.aegmm.make(featureCount: 10, seed: 0) as? OutlierAEGMM)
+        #expect(aegmm.configuration.features == .rootMeanSquare)
+    }
+
     func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
         zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
     }
