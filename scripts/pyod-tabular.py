@@ -43,8 +43,8 @@ def pyod_models(seed, rows):
         from pyod.models.vae import VAE
         models.update({"AutoEncoder": AutoEncoder(epoch_num=20, random_state=seed), "VAE": VAE(epoch_num=20, random_state=seed),
                        "DeepSVDD": DeepSVDD(n_features=rows, epochs=20, random_state=seed)})
-    except ImportError:
-        pass
+    except ImportError as error:
+        print(f"PyOD's deep models are left out: {error}", file=sys.stderr)
     return models
 
 

@@ -6,7 +6,8 @@
 #
 # Environment: VIGIL (the program, default .build/release/vigil), VIGIL_DATA_DIR (default
 # ../shared/data), OUT (where the JSON results and reports go, default /tmp/vigil-tabular),
-# PYTHON (a Python with pyod, default python3; skipped when pyod does not import).
+# PYTHON (a Python with pyod, default python3; skipped when pyod does not import), DETECTORS
+# (comma-separated, default all).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 vigil="${VIGIL:-$root/.build/release/vigil}"
@@ -20,7 +21,7 @@ sets=("$@")
 mkdir -p "$out"
 for name in "${sets[@]}"; do
     echo "== $name"
-    "$vigil" evaluate --data "$data/$name.csv.gz" --label-column label --seeds "$seeds" \
+    "$vigil" evaluate --data "$data/$name.csv.gz" --label-column label --seeds "$seeds" --detectors "${DETECTORS:-all}" \
         --json "$out/$name.json" --report "$out/$name.html"
     if "$python" -c "import pyod" 2>/dev/null; then
         "$python" "$root/scripts/pyod-tabular.py" "$data/$name.csv.gz" "$out/$name.json"

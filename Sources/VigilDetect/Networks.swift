@@ -3,6 +3,12 @@ import VigilTensor
 
 /// A variational encoder–decoder (alibi-detect's `VAE`): `encoder` → two dense heads for
 /// the latent mean and log-variance → `z = μ + e^{½ log σ²}·ε` → `decoder`.
+///
+/// The draw clamps `log σ²` to ±``logVarianceBound`` (σ ≤ e¹⁵): a row far outside the
+/// training data (a standardised value in the hundreds) can drive the linear head past 176,
+/// where `e^{½ log σ²}` overflows Float and the score would be NaN; clamped, it gets a huge
+/// but finite reconstruction error, as an outlier should. Training rows stay far inside
+/// the bound, so fitting is unchanged.
 public final class VariationalAutoencoder: Module {
     public let encoder: Sequential
     public let mean: Dense
@@ -28,6 +34,9 @@ public final class VariationalAutoencoder: Module {
 
     public var latentDimension: Int { mean.outputSize }
 
+    /// The bound on `log σ²` in the draw.
+    public static let logVarianceBound: Float = 30
+
     /// One pass with a fresh draw of `ε`: the reconstruction, the sampled code and the heads.
     public func callAsFunction(_ x: Variable, noise: inout SeededRandom) -> (reconstruction: Variable, z: Variable, mean: Variable, logVariance: Variable) {
         pass(x) { noise.normalTensor($0) }
@@ -42,7 +51,7 @@ public final class VariationalAutoencoder: Module {
         let hidden = encoder(x)
         let mu = mean(hidden)
         let logVar = logVariance(hidden)
-        let z = mu + (logVar * 0.5).exp() * epsilon(mu.shape)
+        let z = mu + (logVar.clamped(to: -Self.logVarianceBound, Self.logVarianceBound) * 0.5).exp() * epsilon(mu.shape)
         return (decoder(z), z, mu, logVar)
     }
 }

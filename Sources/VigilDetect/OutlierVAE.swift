@@ -22,6 +22,13 @@ public final class OutlierVAE: OutlierDetector {
         case meanSquaredError = "mse"
         /// alibi's declared `proba`: the negative log reconstruction probability.
         case reconstructionProbability = "proba"
+        /// The negative log-likelihood under a Gaussian decoder whose variance per feature is
+        /// learnt: after training, `σ_j²` is its maximum-likelihood value, the mean squared
+        /// residual of feature `j` over the training rows (at least 1e-6), stored as
+        /// ``Configuration/residualVariance``; feature score `½(x_j − x̂_j)²/σ_j² + ½ log 2πσ_j²`.
+        /// Unlike `mse`, a feature the network reconstructs tightly on normal data weighs
+        /// more than one it never gets right, so heavy-tailed columns do not drown the rest.
+        case learnedVariance = "nll"
     }
 
     /// Hyper-parameters, with alibi-detect's defaults.
@@ -33,6 +40,9 @@ public final class OutlierVAE: OutlierDetector {
         /// The share of the highest feature scores averaged into the instance score (100 = all).
         public var outlierPercentage: Double = 100
         public var seed: UInt64 = 0
+        /// The learnt variance of each feature's reconstruction (``ScoreType/learnedVariance``),
+        /// set by ``fit(_:options:)``; `nil` for the other scores.
+        public var residualVariance: [Float]?
         public init(
             scoreType: ScoreType = .meanSquaredError, samples: Int = 10, beta: Float = 1,
             covariance: LikelihoodCovariance = .similarity(0.05), outlierPercentage: Double = 100, seed: UInt64 = 0
@@ -45,7 +55,7 @@ public final class OutlierVAE: OutlierDetector {
             self.seed = seed
         }
 
-        enum CodingKeys: String, CodingKey { case scoreType, samples, beta, covariance, outlierPercentage, seed }
+        enum CodingKeys: String, CodingKey { case scoreType, samples, beta, covariance, outlierPercentage, seed, residualVariance }
 
         /// Decodes a saved configuration; `scoreType`, added after format version 1's first
         /// detectors, defaults to `mse` when absent.
@@ -57,6 +67,7 @@ public final class OutlierVAE: OutlierDetector {
             covariance = try container.decode(LikelihoodCovariance.self, forKey: .covariance)
             outlierPercentage = try container.decode(Double.self, forKey: .outlierPercentage)
             seed = try container.decode(UInt64.self, forKey: .seed)
+            residualVariance = try container.decodeIfPresent([Float].self, forKey: .residualVariance)
         }
     }
 
@@ -76,6 +87,11 @@ public final class OutlierVAE: OutlierDetector {
                 actual: "samples \(configuration.samples), outlier percentage \(configuration.outlierPercentage)")
         }
         try validateCovariance(configuration.covariance, featureCount: featureCount)
+        if let variance = configuration.residualVariance, variance.count != featureCount || !variance.allSatisfy({ $0.isFinite && $0 > 0 }) {
+            throw DetectorError.invalidArgument(
+                name: "OutlierVAE residual variance", expected: "\(featureCount) finite positive values",
+                actual: "\(variance.count) values" + (variance.allSatisfy { $0.isFinite && $0 > 0 } ? "" : ", not all finite and positive"))
+        }
         self.network = network
         self.featureCount = featureCount
         self.configuration = configuration
@@ -86,27 +102,41 @@ public final class OutlierVAE: OutlierDetector {
         configuration.covariance = configuration.covariance.resolved(with: input)
         var noise = SeededRandom(seed: options.seed &+ 0x5EED)
         let (covariance, beta) = (configuration.covariance, configuration.beta)
-        return try train(network, on: input, options: options) { x in
+        let history = try train(network, on: input, options: options) { x in
             let pass = network(x, noise: &noise)
             let reconstructionLoss = try Loss.gaussianNegativeLogLikelihood(x, pass.reconstruction, covariance: covariance)
             return reconstructionLoss + Loss.gaussianKL(mean: pass.mean, logVariance: pass.logVariance) * beta
         }
+        configuration.residualVariance = nil
+        if configuration.scoreType == .learnedVariance {
+            // The maximum-likelihood variance of each feature's residual on the training rows.
+            let residuals = try inSampleBatches(input, samples: configuration.samples) { try scoreSampled($0, as: .meanSquaredError) }.feature!
+            let rows = Float(input.shape[0])
+            configuration.residualVariance = residuals.sum(alongAxis: 0).scalars.map { max($0 / rows, 1e-6) }
+        }
+        return history
     }
 
     public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {
-        try inSampleBatches(data, samples: configuration.samples) { try scoreSampled($0) }
+        try inSampleBatches(data, samples: configuration.samples) { try scoreSampled($0, as: configuration.scoreType) }
     }
 
-    private func scoreSampled(_ data: Tensor) throws -> OutlierScores {
+    private func scoreSampled(_ data: Tensor, as scoreType: ScoreType) throws -> OutlierScores {
         let (rows, samples, features) = (data.shape[0], configuration.samples, featureCount)
         let epsilon = rowKeyedNoise(data, samples: samples, width: network.latentDimension, seed: configuration.seed &+ 0x5C0E)
         let repeated = repeatRows(data, samples)
         let reconstruction = GradientTape.withoutRecording { network(Variable(repeated), epsilon: epsilon).reconstruction.value }
         let difference = repeated - reconstruction
         let perSample: Tensor
-        switch (configuration.scoreType, configuration.covariance) {
+        switch (scoreType, configuration.covariance) {
         case (.meanSquaredError, _):
             perSample = difference.pow(2)
+        case (.learnedVariance, _):
+            guard let variances = configuration.residualVariance else {
+                throw DetectorError.invalidArgument(name: "residual variance", expected: "a detector fitted with score type nll", actual: "none learnt")
+            }
+            perSample = difference.pow(2) * Tensor(shape: [features], scalars: variances.map { 1 / (2 * $0) })
+                + Tensor(shape: [features], scalars: variances.map { 0.5 * Foundation.log($0) + halfLogTwoPi })
         case (.reconstructionProbability, .similarity(let sigma)):
             perSample = difference.pow(2) * (1 / (2 * sigma * sigma)) + (Foundation.log(sigma) + halfLogTwoPi)
         case (.reconstructionProbability, .diagonal(let variances)):

@@ -12,13 +12,17 @@ import VigilTensor
 /// percentile of a 1,000-record batch with 5% outliers (seed `s`); predict a 1,000-record
 /// batch with 10% outliers (seed `s + 1`). Settings: VAE 30 epochs, batch 64, `sim` 0.01,
 /// 5 samples; AEGMM 50 epochs, batch 1,024; VAEGMM 50 epochs, batch 1,024, `sim` 0.0025,
-/// 10 samples. The seed also initialises the networks.
+/// 10 samples. The seed also initialises the networks. `vae-nll` is the same VAE scored by
+/// Vigil's likelihood with a learnt variance per feature instead of alibi's `mse`.
 public enum AlibiKDDProtocol {
     public enum Detector: String, CaseIterable, Codable, Sendable {
         case vae, aegmm, vaegmm
+        /// The VAE with Vigil's `nll` score (``OutlierVAE/ScoreType/learnedVariance``): the
+        /// same network and training, scored by the likelihood with a learnt variance per feature.
+        case vaeNLL = "vae-nll"
 
-        public var defaultEpochs: Int { self == .vae ? 30 : 50 }
-        public var defaultBatchSize: Int { self == .vae ? 64 : 1024 }
+        public var defaultEpochs: Int { self == .vae || self == .vaeNLL ? 30 : 50 }
+        public var defaultBatchSize: Int { self == .vae || self == .vaeNLL ? 64 : 1024 }
     }
 
     /// What one run measured.
@@ -69,6 +73,8 @@ public enum AlibiKDDProtocol {
             return OutlierAEGMM.kddPreset(seed: seed)
         case .vaegmm:
             return try OutlierVAEGMM.kddPreset(configuration: .init(covariance: .similarity(0.0025), samples: 10, seed: seed), seed: seed)
+        case .vaeNLL:
+            return try OutlierVAE.kddPreset(configuration: .init(scoreType: .learnedVariance, samples: 5, covariance: .similarity(0.01), seed: seed), seed: seed)
         }
     }
 

@@ -12,6 +12,13 @@ import Darwin
 /// On Apple platforms this is Accelerate. On Linux, OpenBLAS is opened with `dlopen`
 /// (`libopenblas.so.0`, then `libopenblas.so`), so Vigil builds and runs without it and
 /// uses it when it is installed. `VIGIL_BLAS=none` disables the library.
+///
+/// OpenBLAS picks its kernels from the CPU's model number, and a release that predates a CPU
+/// (or a hypervisor's generic model, "Intel Xeon Processor") falls back to its oldest x86-64
+/// kernels: on this project's 2-core AVX-512 machine Debian's OpenBLAS 0.3.21 chose
+/// `Prescott` and ran sgemm at 16 GFLOP/s instead of 150. So, unless `OPENBLAS_CORETYPE` is
+/// set, Vigil names the kernels the CPU's instruction sets allow (``openBLASCoreType(flags:)``)
+/// before opening the library.
 struct BLASBackend: @unchecked Sendable {
     typealias SGEMM = @convention(c) (
         Int32, Int32, Int32, Int32, Int32, Int32,
@@ -45,6 +52,7 @@ struct BLASBackend: @unchecked Sendable {
         // Vigil splits products across its own threads (see `GEMM`), so OpenBLAS runs each
         // call on one thread; its own pool would only spin against Vigil's workers.
         setenv("OPENBLAS_NUM_THREADS", "1", 0)
+        if let flags = cpuFlags(), let core = openBLASCoreType(flags: flags) { setenv("OPENBLAS_CORETYPE", core, 0) }
         for library in ["libopenblas.so.0", "libopenblas.so"] {
             guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL),
                 let symbol = dlsym(handle, "cblas_sgemm")
@@ -52,13 +60,42 @@ struct BLASBackend: @unchecked Sendable {
             let setThreads = dlsym(handle, "openblas_set_num_threads").map {
                 unsafeBitCast($0, to: SetThreads.self)
             }
+            let core = dlsym(handle, "openblas_get_corename").flatMap { unsafeBitCast($0, to: CoreName.self)() }.map { String(cString: $0) }
             let backend = BLASBackend(
-                name: "OpenBLAS (\(library))", sgemm: unsafeBitCast(symbol, to: SGEMM.self), setThreads: setThreads)
+                name: "OpenBLAS (\(library)" + (core.map { ", \($0) kernels" } ?? "") + ")", sgemm: unsafeBitCast(symbol, to: SGEMM.self),
+                setThreads: setThreads)
             backend.setThreads?(1)
             return backend
         }
         return nil
         #endif
+    }
+
+    typealias CoreName = @convention(c) () -> UnsafePointer<CChar>?
+
+    /// The OpenBLAS kernel family for an x86-64 CPU with `flags` (as `/proc/cpuinfo` lists
+    /// them): `SkylakeX` with AVX-512 F/BW/DQ/VL, `Haswell` with AVX2 and FMA, `Sandybridge`
+    /// with AVX; `nil` otherwise (other CPUs, where OpenBLAS's own detection stands).
+    static func openBLASCoreType(flags: Set<Substring>) -> String? {
+        if ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy({ flags.contains($0[...]) }) { return "SkylakeX" }
+        if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
+        if flags.contains("avx") { return "Sandybridge" }
+        return nil
+    }
+
+    /// The instruction-set flags of the first CPU in `/proc/cpuinfo`, when it can be read.
+    private static func cpuFlags() -> Set<Substring>? {
+        guard let file = fopen("/proc/cpuinfo", "r") else { return nil }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0, let line {
+            let text = String(cString: line)
+            guard text.hasPrefix("flags"), let colon = text.firstIndex(of: ":") else { continue }
+            return Set(text[text.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }))
+        }
+        return nil
     }
 
     static let rowMajor: Int32 = 101

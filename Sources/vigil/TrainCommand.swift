@@ -41,7 +41,7 @@ struct Train: ParsableCommand {
     @Option(help: "With a file: the percentile of the training scores used as threshold (default 95).") var thresholdPercentile: Double?
     @Option(help: "With a file: the share of training rows to flag (the threshold's false-positive rate).") var falsePositiveRate: Double?
     @Option(help: "With a file: the expected share of outliers among all its rows.") var contamination: Double?
-    @Option(help: "VAE only: mse or proba (reconstruction probability).") var scoreType: OutlierVAE.ScoreType = .meanSquaredError
+    @Option(help: "VAE only: mse, proba (reconstruction probability) or nll (likelihood with a learnt variance per feature).") var scoreType: OutlierVAE.ScoreType = .meanSquaredError
     @Option(help: "Threshold on instance scores or on feature scores (reconstruction detectors).") var outlierType: OutlierType = .instance
     @Flag(help: "Print the training settings chosen and why.") var explain = false
 

@@ -281,6 +281,36 @@ struct ReconstructionProbabilityTests {
             #expect((scores.feature == nil) == (covariance == .fullOfData))
         }
     }
+
+    /// `nll`: the learnt variance of feature j is the mean over the training rows of its `mse`
+    /// feature score, and each feature score is ½·mse/σ² + ½·log 2πσ²; it survives a save.
+    @Test func learnedVarianceIsTheMeanSquaredResidual() throws {
+        let data = PlantedData.make(inliers: 800, outliers: 40, seed: 3)
+        let detector = try fitted(.learnedVariance, .similarity(0.1), data: data)
+        let variance = try #require(detector.configuration.residualVariance)
+        let nll = try detector.score(data.test)
+        #expect(try ROCCurve(scores: nll.instance, targets: data.targets).area > 0.9)
+        detector.configuration.scoreType = .meanSquaredError
+        let training = try detector.score(data.train).feature!
+        let mse = try detector.score(data.test).feature!
+        let rows = Float(data.train.shape[0])
+        for (j, v) in variance.enumerated() {
+            let mean = (0..<data.train.shape[0]).reduce(Float(0)) { $0 + training[$1, j] } / rows
+            #expect(abs(v - mean) <= 1e-4 * mean, "feature \(j): \(v) vs \(mean)")
+            for row in [0, 5, data.test.shape[0] - 1] {
+                let expected = 0.5 * mse[row, j] / v + 0.5 * Float(log(2 * Double.pi * Double(v)))
+                #expect(abs(nll.feature![row, j] - expected) <= 1e-4 * max(1, abs(expected)))
+            }
+        }
+        detector.configuration.scoreType = .learnedVariance
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-nll-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try detector.inferThreshold(data.train, percentile: 95)
+        try detector.save(to: folder)
+        let loaded = try #require(try DetectorStore.load(from: folder) as? OutlierVAE)
+        #expect(loaded.configuration.residualVariance == variance)
+        #expect(try loaded.score(data.test).instance == nll.instance)
+    }
 }
 
 @Suite("DAGMM paper protocol")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VigilTensor
+@testable import VigilTensor
 import _TestSupport
 
 @Suite("Matrix products")
@@ -60,11 +60,27 @@ struct GEMMTests {
         }
     }
 
-    @Test func blasIsFoundWhenInstalled() {
-        // CI installs OpenBLAS; the run-time loader must find it there.
-        if ProcessInfo.processInfo.environment["CI"] == "true" && ProcessInfo.processInfo.environment["VIGIL_BLAS"] == nil {
-            #expect(GEMM.blasLibraryName != nil)
+    @Test func blasIsFoundWhenInstalled() throws {
+        // CI installs OpenBLAS; the run-time loader must find it there, with the kernels the
+        // CPU allows (OpenBLAS 0.3.21 alone picks Prescott's on a generic AVX-512 model).
+        let environment = ProcessInfo.processInfo.environment
+        if environment["CI"] == "true" && environment["VIGIL_BLAS"] == nil {
+            let name = try #require(GEMM.blasLibraryName)
+            let flags = Set((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+                .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ") ?? [])
+            if environment["OPENBLAS_CORETYPE"] == nil, let core = BLASBackend.openBLASCoreType(flags: flags) {
+                #expect(name.contains("\(core) kernels"), "\(name)")
+            }
         }
+    }
+
+    @Test func openBLASKernelsFollowTheInstructionSets() {
+        let avx512: Set<Substring> = ["sse2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl"]
+        #expect(BLASBackend.openBLASCoreType(flags: avx512) == "SkylakeX")
+        #expect(BLASBackend.openBLASCoreType(flags: avx512.subtracting(["avx512vl"])) == "Haswell")
+        #expect(BLASBackend.openBLASCoreType(flags: ["avx", "avx2"]) == "Sandybridge")
+        #expect(BLASBackend.openBLASCoreType(flags: ["sse2", "sse4_2"]) == nil)
+        #expect(BLASBackend.openBLASCoreType(flags: []) == nil)
     }
 }
 
