@@ -53,7 +53,7 @@ public enum CSV {
             guard fields.count == names.count else {
                 throw DataError.fieldCount(file: path, line: line, expected: names.count, actual: fields.count)
             }
-            guard values.count + fields.count <= limits.maximumElements else {
+            guard values.count + categories.codeCount + fields.count <= limits.maximumElements else {
                 throw DataError.tooLarge(file: path, what: "values in the table", limit: limits.maximumElements, setting: "VIGIL_MAX_ELEMENTS")
             }
             if let labelIndex {

@@ -3,8 +3,11 @@ import VigilTensor
 /// A column of a CSV read as categories and one-hot encoded: one feature per category,
 /// named `name=category`, 1 in the row's category and 0 in the others.
 ///
-/// The categories are those of the training rows, sorted (byte order of their UTF-8 text, as
-/// scikit-learn's `OneHotEncoder` sorts strings); a category first seen when scoring gets 0 in
+/// The categories are those of the file read when training — every row, labelled outliers
+/// included, so a category seen only in outliers has a feature of its own that is 0 on every
+/// normal row (`vigil evaluate` likewise learns the list from the whole table, test rows
+/// included; the list, not the labels) — sorted by the bytes of their UTF-8 text (as
+/// scikit-learn's `OneHotEncoder` sorts strings). A category first seen when scoring gets 0 in
 /// every one of the column's features (scikit-learn's `handle_unknown="ignore"`), which after
 /// standardisation is itself an unusual pattern. An empty or `NA` field is a missing value,
 /// an error as in a numeric column.
@@ -50,7 +53,9 @@ struct CategoricalReader {
     private(set) var columns: [CategoricalColumn]
     private let learning: Bool
     private var indices: [Int] = []
-    private var lookup: [[String: Int]]
+    /// Category codes by the field's exact UTF-8 bytes (Swift's `String` equality would merge
+    /// canonically equivalent spellings, and which one is stored would depend on row order).
+    private var lookup: [[[UInt8]: Int]]
     /// The category code of each row's field, row-major (`-1`: a category the encoding lacks).
     private var codes: [Int32] = []
 
@@ -63,10 +68,13 @@ struct CategoricalReader {
             columns = given
             learning = false
         }
-        lookup = columns.map { column in Dictionary(column.categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) }
+        lookup = columns.map { column in Dictionary(column.categories.enumerated().map { (Array($1.utf8), $0) }, uniquingKeysWith: { first, _ in first }) }
     }
 
     var isEmpty: Bool { columns.isEmpty }
+
+    /// The category codes read so far (one per categorical field).
+    var codeCount: Int { codes.count }
 
     /// The one-hot width: one feature per category.
     var width: Int { columns.reduce(0) { $0 + $1.categories.count } }
@@ -76,7 +84,9 @@ struct CategoricalReader {
         indices = try columns.map { column in
             guard let index = names.firstIndex(of: column.name) else {
                 throw DataError.unexpectedValue(
-                    file: file, line: line, column: nil, expected: "a categorical column named \"\(messageText(column.name))\"", actual: "columns \(names)")
+                    file: file, line: line, column: nil,
+                    expected: "a categorical column named \"\(messageText(column.name))\"" + (learning ? "" : " (the detector was trained with --categorical)"),
+                    actual: "columns \(names)")
             }
             return index
         }
@@ -89,8 +99,8 @@ struct CategoricalReader {
             if fields.withField(index, { $0.isEmpty || CSV.isMissingMarker($0) }) {
                 throw DataError.missingValue(file: file, line: line, column: index + 1, name: names[index])
             }
-            let text = fields.string(index)
-            if let code = lookup[slot][text] {
+            let bytes = fields.withField(index) { Array($0) }
+            if let code = lookup[slot][bytes] {
                 codes.append(Int32(code))
             } else if learning {
                 guard columns[slot].categories.count < Self.maximumCategories else {
@@ -99,9 +109,13 @@ struct CategoricalReader {
                         expected: "at most \(Self.maximumCategories) categories in column \"\(messageText(names[index]))\" (one feature each)",
                         actual: "more")
                 }
-                lookup[slot][text] = columns[slot].categories.count
+                guard let category = String(validating: bytes, as: UTF8.self) else {
+                    throw DataError.unexpectedValue(
+                        file: file, line: line, column: index + 1, expected: "a category in UTF-8 text", actual: "bytes \(hexBytes(bytes.prefix(16)))")
+                }
+                lookup[slot][bytes] = columns[slot].categories.count
                 codes.append(Int32(columns[slot].categories.count))
-                columns[slot].categories.append(text)
+                columns[slot].categories.append(category)
             } else {
                 codes.append(-1)
             }
@@ -117,7 +131,7 @@ struct CategoricalReader {
             var recode = [Int32](repeating: 0, count: order.count)
             for (new, old) in order.enumerated() { recode[old] = Int32(new) }
             columns[slot].categories = order.map { columns[slot].categories[$0] }
-            lookup[slot] = Dictionary(uniqueKeysWithValues: columns[slot].categories.enumerated().map { ($1, $0) })
+            lookup[slot] = Dictionary(columns[slot].categories.enumerated().map { (Array($1.utf8), $0) }, uniquingKeysWith: { first, _ in first })
             var position = slot
             while position < codes.count {
                 codes[position] = recode[Int(codes[position])]

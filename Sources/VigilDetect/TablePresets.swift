@@ -40,8 +40,9 @@ public struct TableSizing: Sendable, Equatable {
 
     /// Why each size is what it is, for `--explain`: the hidden layers, and the latent
     /// (`latent`) or the mixture's code and components (`code`) when the network has them.
-    public func reasons(latent hasLatent: Bool, code hasCode: Bool) -> [(String, String)] {
-        [("hidden layers", "\(hidden) → \(secondHidden): the power of two at or above \(featureCount) features, within 64…256, then half")]
+    public func reasons(latent hasLatent: Bool, code hasCode: Bool, oneHidden: Bool = false) -> [(String, String)] {
+        let rule = "the power of two at or above \(featureCount) features, within 64…256"
+        return [("hidden layers", oneHidden ? "\(hidden): \(rule)" : "\(hidden) → \(secondHidden): \(rule), then half")]
             + (hasLatent ? [("latent", "\(latent): ⌈√\(featureCount)⌉ within 2…8")] : [])
             + (hasCode ? [("code", "\(code): ⌈√\(featureCount)/2⌉ within 1…4; a mixture of \(components) components")] : [])
     }
@@ -89,8 +90,9 @@ extension OutlierVAE {
 extension OutlierAEGMM {
     /// The table network: encoder `features → h → h/2 (tanh) → code`, mirror decoder,
     /// estimation network `Dense(10, tanh) → Dropout(0.5) → Dense(components, softmax)` on
-    /// `[code, two reconstruction features]`; `features` and `jitter` as the detector's
-    /// reference (alibi's for AEGMM, the paper's for DAGMM).
+    /// `[code, two reconstruction features]`, with `configuration`'s features and jitter
+    /// (``DetectorChoice`` gives every mixture detector the root-mean-square error,
+    /// ``ReconstructionFeatureStyle/rootMeanSquare``, on standardised tables).
     public static func tablePreset(_ sizing: TableSizing, configuration: Configuration, seed: UInt64) -> OutlierAEGMM {
         var generator = SeededRandom(seed: seed)
         let (d, h, half, code) = (sizing.featureCount, sizing.hidden, sizing.secondHidden, sizing.code)

@@ -21,6 +21,9 @@ public enum AlibiKDDProtocol {
         /// same network and training, scored by the likelihood with a learnt variance per feature.
         case vaeNLL = "vae-nll"
 
+        /// alibi-detect's three detectors (``vaeNLL`` is Vigil's).
+        public static let alibi: [Detector] = [.vae, .aegmm, .vaegmm]
+
         public var defaultEpochs: Int { self == .vae || self == .vaeNLL ? 30 : 50 }
         public var defaultBatchSize: Int { self == .vae || self == .vaeNLL ? 64 : 1024 }
     }

@@ -18,7 +18,8 @@ import Darwin
 /// kernels: on this project's 2-core AVX-512 machine Debian's OpenBLAS 0.3.21 chose
 /// `Prescott` and ran sgemm at 16 GFLOP/s instead of 150. So, unless `OPENBLAS_CORETYPE` is
 /// set, Vigil names the kernels the CPU's instruction sets allow (``openBLASCoreType(flags:)``)
-/// before opening the library.
+/// before opening the library, on every x86-64 CPU with AVX: an AMD Zen gets Haswell's
+/// (the kernels OpenBLAS itself uses for Zen), a Sapphire Rapids SkylakeX's (its sgemm).
 struct BLASBackend: @unchecked Sendable {
     typealias SGEMM = @convention(c) (
         Int32, Int32, Int32, Int32, Int32, Int32,
@@ -52,7 +53,7 @@ struct BLASBackend: @unchecked Sendable {
         // Vigil splits products across its own threads (see `GEMM`), so OpenBLAS runs each
         // call on one thread; its own pool would only spin against Vigil's workers.
         setenv("OPENBLAS_NUM_THREADS", "1", 0)
-        if let flags = cpuFlags(), let core = openBLASCoreType(flags: flags) { setenv("OPENBLAS_CORETYPE", core, 0) }
+        if let core = requestedCoreType { setenv("OPENBLAS_CORETYPE", core, 1) }
         for library in ["libopenblas.so.0", "libopenblas.so"] {
             guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL),
                 let symbol = dlsym(handle, "cblas_sgemm")
@@ -73,9 +74,14 @@ struct BLASBackend: @unchecked Sendable {
 
     typealias CoreName = @convention(c) () -> UnsafePointer<CChar>?
 
+    /// The kernels Vigil asks OpenBLAS for: from the CPU's flags, unless `OPENBLAS_CORETYPE`
+    /// was set before the process started (then `nil`, and the user's choice stands).
+    static let requestedCoreType: String? = getenv("OPENBLAS_CORETYPE") == nil ? cpuFlags().flatMap(openBLASCoreType(flags:)) : nil
+
     /// The OpenBLAS kernel family for an x86-64 CPU with `flags` (as `/proc/cpuinfo` lists
     /// them): `SkylakeX` with AVX-512 F/BW/DQ/VL, `Haswell` with AVX2 and FMA, `Sandybridge`
     /// with AVX; `nil` otherwise (other CPUs, where OpenBLAS's own detection stands).
+    /// ``requestedCoreType`` is what Vigil asked for in this process.
     static func openBLASCoreType(flags: Set<Substring>) -> String? {
         if ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy({ flags.contains($0[...]) }) { return "SkylakeX" }
         if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }

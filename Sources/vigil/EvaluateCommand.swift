@@ -72,6 +72,9 @@ struct Evaluate: ParsableCommand {
             _ = try selection(DetectorChoice.self)
             return
         }
+        if table.categorical != nil || networks != .table {
+            throw ValidationError("--categorical and --networks apply with --data (a table of your own), not to --protocol \(`protocol`.rawValue)")
+        }
         switch `protocol` {
         case .alibiKDD: _ = try selection(AlibiKDDProtocol.Detector.self)
         case .deepadKDD: _ = try selection(DeepadProtocol.Model.self)
@@ -169,7 +172,7 @@ struct Demo: ParsableCommand {
         let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
         say("data: \(path.path)")
         let data = try KDDCup.continuousView(path: path.path)
-        let results = try ProtocolReport.run(detectors: AlibiKDDProtocol.Detector.allCases, seeds: [0], epochs: epochs, data: data)
+        let results = try ProtocolReport.run(detectors: AlibiKDDProtocol.Detector.alibi, seeds: [0], epochs: epochs, data: data)
         let elapsed = ContinuousClock.now - clock
         let facts = ProtocolReports.runFacts(
             data: path.path, extra: [("protocol", "alibi-kdd"), ("records", "\(data.count)")], started: started,

@@ -27,6 +27,9 @@ struct Report: ParsableCommand {
 
     func validate() throws {
         if top < 0 { throw ValidationError("--top must be at least 0, got \(top)") }
+        if table.categorical != nil {
+            throw ValidationError("--categorical: the detector's saved encoding is applied; the option is for vigil train and evaluate")
+        }
     }
 
     func run() throws {

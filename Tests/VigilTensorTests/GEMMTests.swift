@@ -68,9 +68,10 @@ struct GEMMTests {
             let name = try #require(GEMM.blasLibraryName)
             let flags = Set((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
                 .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ") ?? [])
-            if environment["OPENBLAS_CORETYPE"] == nil, let core = BLASBackend.openBLASCoreType(flags: flags) {
-                #expect(name.contains("\(core) kernels"), "\(name)")
+            if environment["OPENBLAS_CORETYPE"] == nil || BLASBackend.requestedCoreType != nil {
+                #expect(BLASBackend.requestedCoreType == BLASBackend.openBLASCoreType(flags: flags))
             }
+            if let core = BLASBackend.requestedCoreType { #expect(name.contains("\(core) kernels"), "\(name)") }
         }
     }
 
