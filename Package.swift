@@ -52,12 +52,12 @@ let package = Package(
         .testTarget(name: "VigilNNTests", dependencies: ["VigilNN", "VigilTensor", "_TestSupport"]),
         .testTarget(name: "VigilEvalTests", dependencies: ["VigilEval"]),
         .testTarget(
-            name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilNN", "VigilData", "VigilEval", "VigilTensor"],
+            name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilNN", "VigilData", "VigilEval", "VigilTensor", "_TestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "VigilExperimentsTests", dependencies: ["VigilExperiments", "VigilData", "VigilTensor"]),
         .testTarget(name: "VigilPlotTests", dependencies: ["VigilPlot", "VigilEval", "VigilTensor"], exclude: ["Expected"]),
         .testTarget(name: "VigilDataTests", dependencies: ["VigilData", "VigilTensor", "_TestSupport"]),
         // Runs the built `vigil` program as a user would: bad input, data safety, signals.
-        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "_SaveLoop", "VigilDetect", "VigilData", "VigilTensor"]),
+        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "_SaveLoop", "VigilDetect", "VigilData", "VigilTensor", "_TestSupport"]),
     ]
 )

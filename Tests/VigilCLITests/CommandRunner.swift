@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 
 /// Runs the built programs (`vigil`, `_SaveLoop`) as a user would, from the build folder
 /// beside this test bundle.
@@ -56,9 +57,7 @@ enum Programs {
 
 /// A fresh temporary folder for one test.
 func temporaryFolder(_ name: String = "vigil-cli") -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
+    ScratchFolders.make(name)
 }
 
 /// The names in a folder, sorted.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 import VigilData
 
 /// Finds the shared data folder: `VIGIL_DATA_DIR`, else `../shared/data` beside the
@@ -37,8 +38,6 @@ enum TestData {
 
     /// A fresh temporary folder, removed by the caller.
     static func temporaryDirectory() -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-tests-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        ScratchFolders.make("data")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 import VigilData
 @testable import VigilDetect
 import VigilEval
@@ -22,7 +23,7 @@ struct DeepadModelTests {
         let auc = try ROCCurve(scores: scores, targets: scaled.targets).area
         #expect(auc > minimumAUC, "\(type(of: detector).kind): ROC AUC \(auc)")
         try detector.inferThreshold(scaled.test, percentile: 90)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-deepad-\(UUID().uuidString)")
+        let folder = ScratchFolders.path("deepad")
         try detector.save(to: folder)
         let loaded = try DetectorStore.load(from: folder)
         #expect(type(of: loaded).kind == type(of: detector).kind)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 import VigilData
 import VigilDetect
 import VigilEval
@@ -303,8 +304,7 @@ struct ReconstructionProbabilityTests {
             }
         }
         detector.configuration.scoreType = .learnedVariance
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-nll-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = ScratchFolders.path("nll")
         try detector.inferThreshold(data.train, percentile: 95)
         try detector.save(to: folder)
         let loaded = try #require(try DetectorStore.load(from: folder) as? OutlierVAE)
@@ -362,7 +362,7 @@ struct PCADetectorTests {
         #expect(try ROCCurve(scores: pca.score(data.test).instance, targets: data.targets).area > 0.95)
         // Save → load → identical scores.
         try pca.inferThreshold(data.test, percentile: 90)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-pca-\(UUID().uuidString)")
+        let folder = ScratchFolders.path("pca")
         try pca.save(to: folder)
         let loaded = try DetectorStore.load(from: folder)
         #expect(try loaded.score(data.test).instance == pca.score(data.test).instance)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 import VigilData
 @testable import VigilDetect
 import VigilNN
@@ -11,7 +12,7 @@ struct PersistenceTests {
     let options = FitOptions(epochs: 2, batchSize: 64, seed: 3, progress: .silent)
 
     func temporaryFolder() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("vigil-detector-\(UUID().uuidString)")
+        ScratchFolders.path("detector")
     }
 
     func fittedDetectors() throws -> [any OutlierDetector] {
@@ -172,8 +173,7 @@ struct FileScoringTests {
         var random = SeededRandom(seed: 1)
         _ = try detector.fit(random.normalTensor([200, 3]), options: FitOptions(epochs: 1, batchSize: 50, progress: .silent))
         try detector.inferThreshold(random.normalTensor([50, 3]), percentile: 95)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-score-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = ScratchFolders.make("score")
         func file(_ name: String, _ text: String) -> String {
             let path = folder.appendingPathComponent(name).path
             FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
