@@ -72,6 +72,7 @@ def main():
                 print(f"seed {seed} {name}: {error}", file=sys.stderr)
                 auc = float("nan")
             table_rows.setdefault(f"PyOD {name}", {})[seed] = (auc, time.time() - start)
+            print(f"seed {seed} PyOD {name}: ROC AUC {auc:.4f} ({time.time() - start:.1f} s)", file=sys.stderr, flush=True)
         for r in results:
             if r["seed"] == seed:
                 table_rows.setdefault(f"Vigil {r['detector']}", {})[seed] = (r["rocAUC"], r["fitSeconds"])
