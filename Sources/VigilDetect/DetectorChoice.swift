@@ -105,16 +105,21 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
         }
     }
 
-    /// Epochs, batch size, learning rate and clipping before ``plan(rows:seed:networks:)``
-    /// adapts them to the rows; `nil` for the detectors without a training loop. With the
-    /// reference networks, the reference's; with the table networks, the same except Adam at
-    /// 1e-3 for the autoencoder (PyOD's; deepad's 0.01 is for its sigmoid network) and batches of
-    /// at most 256 for the mixture detectors.
-    public func fitSettings(_ networks: NetworkSizing) -> (epochs: Int, batchSize: Int, learningRate: Float, clipNorm: Float?)? {
-        guard var settings = referenceFit else { return nil }
+    /// Epochs, batch size, learning rate, clipping and the fewest training steps before
+    /// ``plan(rows:seed:networks:)`` adapts them to the rows; `nil` for the detectors without
+    /// a training loop. With the reference networks, the reference's and 1,000 steps; with the
+    /// table networks, the same except, for the autoencoder, Adam at 1e-3 (PyOD's; deepad's
+    /// 0.01 is for its sigmoid network) and 4,000 steps (its dropout wants longer training:
+    /// +0.007 to +0.026 ROC AUC on vowels, optdigits and campaign of the tuning corpus, −0.005
+    /// on spambase), and batches of at most 256 for the mixture detectors.
+    public func fitSettings(_ networks: NetworkSizing) -> (epochs: Int, batchSize: Int, learningRate: Float, clipNorm: Float?, minimumSteps: Int)? {
+        guard let reference = referenceFit else { return nil }
+        var settings = (
+            epochs: reference.epochs, batchSize: reference.batchSize, learningRate: reference.learningRate, clipNorm: reference.clipNorm,
+            minimumSteps: 1_000)
         if networks == .table {
             switch self {
-            case .ae: settings.learningRate = 1e-3
+            case .ae: (settings.learningRate, settings.minimumSteps) = (1e-3, 4_000)
             case .aegmm, .vaegmm, .dagmm: settings.batchSize = min(settings.batchSize, 256)
             default: break
             }
@@ -128,9 +133,8 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
     ///
     /// - Batch: the reference's, but at most `rows / 32` rounded down to a power of two (at
     ///   least 32), so an epoch has about 32 steps or more.
-    /// - Epochs: the reference's, raised so that training takes at least 1,000 steps (4,000
-    ///   for the table autoencoder, whose dropout wants longer training: +0.007 to +0.026 ROC
-    ///   AUC on vowels, optdigits and campaign of the tuning corpus, −0.005 on spambase)
+    /// - Epochs: the reference's, raised so that training takes at least the minimum steps of
+    ///   ``fitSettings(_:)`` (1,000; 4,000 for the table autoencoder)
     ///   (capped at 20× the reference), so a small table is not left half-trained.
     ///
     /// The reasons are keyed by setting (`"batch size"`, `"epochs"`, `"learning rate"`, `"clipping"`).
@@ -143,7 +147,7 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
         while power * 2 <= rows / 32 { power *= 2 }
         let batchSize = min(start.batchSize, power)
         let steps = (rows + batchSize - 1) / batchSize
-        let minimumSteps = self == .ae && networks == .table ? 4_000 : 1_000
+        let minimumSteps = start.minimumSteps
         let epochs = min(20 * start.epochs, max(start.epochs, (minimumSteps + steps - 1) / steps))
         let batchSource = source(start.batchSize == reference.batchSize)
         let reasons: KeyValuePairs<String, String> = [
