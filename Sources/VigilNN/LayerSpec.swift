@@ -9,6 +9,7 @@ public indirect enum LayerSpec: Codable, Sendable, Equatable {
     case lstm(inputSize: Int, units: Int, returnSequences: Bool)
     case activation(Activation)
     case dropout(rate: Float)
+    case reshape(shape: [Int])
     case sequential(layers: [LayerSpec])
 
     /// The description of a layer built from Vigil's layer types.
@@ -29,6 +30,8 @@ public indirect enum LayerSpec: Codable, Sendable, Equatable {
             self = .activation(activation.activation)
         case let dropout as Dropout:
             self = .dropout(rate: dropout.rate)
+        case let reshape as Reshape:
+            self = .reshape(shape: reshape.targetShape)
         case let sequential as Sequential:
             var parts: [LayerSpec] = []
             for part in sequential.layers { parts.append(try LayerSpec(describing: part)) }
@@ -64,6 +67,12 @@ public indirect enum LayerSpec: Codable, Sendable, Equatable {
             try ModelError.require((1...max(1, units / 4)).contains(lstmUnits), "LSTM units", lstmUnits, "must be in 1…\(units / 4) (InputLimits.maximumLayerUnits / 4)")
             return try count([input, 4 * lstmUnits], "LSTM sizes") + count([lstmUnits, 4 * lstmUnits], "LSTM sizes") + 4 * lstmUnits
         case .activation, .dropout:
+            return 0
+        case let .reshape(shape):
+            // A row of an image may be longer than one layer's units (224·224·3 values).
+            try ModelError.require(
+                !shape.isEmpty && shape.allSatisfy { $0 > 0 } && limits.elementCount(shape) != nil, "reshape target", shape,
+                "every extent must be positive and the row hold at most \(limits.maximumElements) values")
             return 0
         case let .sequential(parts):
             var total = 0
@@ -110,6 +119,8 @@ public indirect enum LayerSpec: Codable, Sendable, Equatable {
         case let .dropout(rate):
             try ModelError.require((0..<1).contains(rate), "dropout rate", rate, "must be in [0, 1)")
             return Dropout(rate: rate)
+        case let .reshape(shape):
+            return Reshape(shape)
         case let .sequential(parts):
             var layers: [any Layer] = []
             for part in parts { layers.append(try part.build(limits: limits)) }

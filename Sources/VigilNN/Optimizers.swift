@@ -96,19 +96,7 @@ public final class Adam: Optimizer {
         var m = slots[0]
         var v = slots[1]
         slots = []
-        gradient.withUnsafeBufferPointer { g in
-            m.withUnsafeMutableBufferPointer { m in
-                v.withUnsafeMutableBufferPointer { v in
-                    value.withUnsafeMutableBufferPointer { p in
-                        for i in 0..<p.count {
-                            m[i] = b1 * m[i] + (1 - b1) * g[i]
-                            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                            p[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
-                        }
-                    }
-                }
-            }
-        }
+        value.adamUpdate(gradient: gradient, m: &m, v: &v, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps)
         slots = [m, v]
     }
 }

@@ -58,10 +58,10 @@ public struct ConvolutionGeometry: Sendable, Equatable {
     public var inputShape: [Int] { [batch, inputHeight, inputWidth, channels] }
 
     /// Calls `body(patchRow, patchColumnOfChannel0, inputOffsetOfChannel0)` for every
-    /// kernel tap that lands inside the image.
+    /// kernel tap of the images in `images` that lands inside the image.
     @inline(__always)
-    func forEachTap(_ body: (Int, Int, Int) -> Void) {
-        for n in 0..<batch {
+    func forEachTap(images: Range<Int>, _ body: (Int, Int, Int) -> Void) {
+        for n in images {
             for oy in 0..<outputHeight {
                 for ox in 0..<outputWidth {
                     let row = (n * outputHeight + oy) * outputWidth + ox
@@ -78,6 +78,14 @@ public struct ConvolutionGeometry: Sendable, Equatable {
             }
         }
     }
+
+    /// Runs `body` on blocks of whole images, over threads when the patches are large: every
+    /// image's patches and pixels belong to it alone, so the blocks write disjoint places
+    /// and the split cannot change a value.
+    func inImageBlocks(_ body: (Range<Int>) -> Void) {
+        let perImage = max(1, outputHeight * outputWidth * patchLength)
+        parallelChunks(batch, minimumPerThread: max(1, (1 << 16) / perImage), body)
+    }
 }
 
 extension Tensor {
@@ -91,8 +99,12 @@ extension Tensor {
         let channels = geometry.channels
         withUnsafeBufferPointer { x in
             result.withUnsafeMutableBufferPointer { out in
-                geometry.forEachTap { row, column, offset in
-                    (out.baseAddress! + row * length + column).update(from: x.baseAddress! + offset, count: channels)
+                let pointers = UncheckedSendable((x.baseAddress!, out.baseAddress!))
+                geometry.inImageBlocks { images in
+                    let (x, out) = pointers.value
+                    geometry.forEachTap(images: images) { row, column, offset in
+                        (out + row * length + column).update(from: x + offset, count: channels)
+                    }
                 }
             }
         }
@@ -110,10 +122,13 @@ extension Tensor {
         let channels = geometry.channels
         withUnsafeBufferPointer { x in
             result.withUnsafeMutableBufferPointer { out in
-                geometry.forEachTap { row, column, offset in
-                    let source = x.baseAddress! + row * length + column
-                    let target = out.baseAddress! + offset
-                    for c in 0..<channels { target[c] += source[c] }
+                let pointers = UncheckedSendable((x.baseAddress!, out.baseAddress!))
+                geometry.inImageBlocks { images in
+                    let (x, out) = pointers.value
+                    geometry.forEachTap(images: images) { row, column, offset in
+                        let (source, target) = (x + row * length + column, out + offset)
+                        for c in 0..<channels { target[c] += source[c] }
+                    }
                 }
             }
         }

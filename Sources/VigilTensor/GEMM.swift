@@ -53,7 +53,9 @@ public enum GEMM {
         // fall on multiples of 96, a multiple of the register tiles of common BLAS kernels
         // (8, 16, 24, 32, 48 rows), so each element's sum is tiled the same way whatever the
         // thread count: with OpenBLAS here, results are bit-identical with 1 or 2 threads.
-        let splitRows = m >= n || m >= 64
+        // Rows when C is tall or has rows enough for every thread; otherwise columns (the
+        // CIFAR VAE's latent heads: 64 rows of 1,024 or 8,192 columns).
+        let splitRows = m >= n || m / 96 >= ComputeThreads.count
         let extent = splitRows ? m : n
         let threads = min(ComputeThreads.count, extent / 96, max(1, m * n * k / minimumWorkPerThread))
         parallelBlocks(extent, threads: threads, alignment: 96) { range in

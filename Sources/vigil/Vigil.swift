@@ -13,6 +13,7 @@ struct Vigil: ParsableCommand {
     /// Runs the command; an interrupted or terminated run removes its partial outputs first.
     static func main() {
         TemporaryPaths.removeOnTermination()
+        MemoryReuse.keepFreedBuffers()
         main(nil)
     }
 }

@@ -242,3 +242,98 @@ struct LayerSpecLimitTests {
         #expect((try? LayerSpec.lstm(inputSize: 3, units: 4, returnSequences: false).parameterCount()) == 3 * 16 + 4 * 16 + 16)
     }
 }
+
+@Suite("Reshape")
+struct ReshapeTests {
+    @Test func reshapeKeepsRowMajorOrderAndChecksSizes() throws {
+        let layer = Reshape([2, 3])
+        let rows = Tensor(shape: [2, 6], scalars: (0..<12).map(Float.init))
+        let output = layer(Variable(rows)).value
+        #expect(output.shape == [2, 2, 3] && output.scalars == rows.scalars)
+        #expect(try layer.outputShape(forInputShape: [7, 3, 2]) == [7, 2, 3])
+        #expect(throws: ModelError.shapeMismatch(component: "Reshape([2, 3])", expected: [-1, 6], actual: [7, 5])) {
+            try layer.outputShape(forInputShape: [7, 5])
+        }
+        let spec = try LayerSpec(describing: layer)
+        #expect(spec == .reshape(shape: [2, 3]))
+        #expect(try (spec.build() as? Reshape)?.targetShape == [2, 3])
+        #expect(throws: ModelError.self) { try LayerSpec.reshape(shape: [0, 3]).build() }
+        #expect(throws: ModelError.self) { try LayerSpec.reshape(shape: [1 << 40, 1 << 40]).build() }
+        // The gradient flows back unchanged in shape and order.
+        let input = Variable(rows, requiresGradient: true)
+        (layer(input) * Variable(Tensor(shape: [2, 2, 3], scalars: (0..<12).map { Float($0) * 2 }))).sum().backward()
+        #expect(input.gradient?.scalars == (0..<12).map { Float($0) * 2 })
+    }
+}
+
+/// Back-propagated gradients of whole convolution layers (input, kernel and bias) against
+/// central finite differences, with stride 2 and `same` padding on odd and even extents.
+@Suite("Convolution gradients")
+struct ConvolutionGradientTests {
+    typealias LayerMaker = (Tensor, Tensor) -> any Layer
+
+    /// `Σ w ⊙ layer(x)` for the layer made from `values[1]` (kernel) and `values[2]` (bias) on `values[0]`.
+    static func objective(_ make: LayerMaker, _ values: [Tensor], _ weights: Tensor) -> Float {
+        let layer = make(values[1], values[2])
+        return (layer(Variable(values[0])) * Variable(weights)).sum().value.scalar
+    }
+
+    static func moved(_ values: [Tensor], _ index: Int, _ element: Int, _ delta: Float) -> [Tensor] {
+        var result = values
+        var scalars = values[index].scalars
+        scalars[element] += delta
+        result[index] = Tensor(shape: values[index].shape, scalars: scalars)
+        return result
+    }
+
+    /// The largest relative difference between the analytic and the numeric gradient over
+    /// every element of the input, the kernel and the bias.
+    static func maximumError(_ make: LayerMaker, _ values: [Tensor], step: Float = 1e-2) -> Float {
+        var random = SeededRandom(seed: 11)
+        let layer = make(values[1], values[2])
+        let x = Variable(values[0], requiresGradient: true)
+        let output = layer(x)
+        let weights = random.uniformTensor(output.shape, -1, 1)
+        (output * Variable(weights)).sum().backward()
+        let parameters = layer.namedParameters().map { $0.parameter.gradient! }
+        let analytic = [x.gradient!] + parameters
+        var worst: Float = 0
+        for index in 0..<3 {
+            for element in 0..<values[index].count {
+                let plus = objective(make, moved(values, index, element, step), weights)
+                let minus = objective(make, moved(values, index, element, -step), weights)
+                let numeric = (plus - minus) / (2 * step)
+                let value = analytic[index].scalars[element]
+                worst = max(worst, abs(value - numeric) / max(1, abs(value), abs(numeric)))
+            }
+        }
+        return worst
+    }
+
+    static func values(_ inputShape: [Int], _ kernelShape: [Int], _ biasCount: Int, seed: UInt64) -> [Tensor] {
+        var random = SeededRandom(seed: seed)
+        return [random.uniformTensor(inputShape, -1, 1), random.uniformTensor(kernelShape, -0.5, 0.5), random.uniformTensor([biasCount], -0.5, 0.5)]
+    }
+
+    @Test(arguments: [[5, 6, 3, 2], [4, 4, 1, 4], [7, 3, 2, 3]])
+    func conv2DStrideTwoSame(sizes: [Int]) {
+        let (height, width, channels, filters) = (sizes[0], sizes[1], sizes[2], sizes[3])
+        let values = Self.values([2, height, width, channels], [4, 4, channels, filters], filters, seed: UInt64(height * 10 + width))
+        for activation in [Activation.linear, .sigmoid] {
+            let make: LayerMaker = { kernel, bias in Conv2D(kernel: kernel, bias: bias, strides: (2, 2), padding: .same, activation: activation) }
+            let error = Self.maximumError(make, values)
+            #expect(error < 2e-2, "\(sizes) \(activation): \(error)")
+        }
+    }
+
+    @Test(arguments: [[3, 4, 2, 3], [2, 2, 4, 1], [5, 3, 3, 2]])
+    func conv2DTransposeStrideTwoSame(sizes: [Int]) {
+        let (height, width, channels, filters) = (sizes[0], sizes[1], sizes[2], sizes[3])
+        let values = Self.values([2, height, width, channels], [4, 4, filters, channels], filters, seed: UInt64(height * 10 + width + 100))
+        for activation in [Activation.linear, .sigmoid] {
+            let make: LayerMaker = { kernel, bias in Conv2DTranspose(kernel: kernel, bias: bias, strides: (2, 2), padding: .same, activation: activation) }
+            let error = Self.maximumError(make, values)
+            #expect(error < 2e-2, "\(sizes) \(activation): \(error)")
+        }
+    }
+}

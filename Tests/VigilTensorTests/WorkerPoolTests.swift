@@ -110,6 +110,47 @@ struct WorkerPoolTests {
         ComputeThreads.setThreadCount(1)
         #expect(Tensor.matmul(x, y, path: .portable) == portableParallel)
     }
+
+    /// The kernels of convolutional training: a short, wide product (split by columns, as
+    /// the CIFAR VAE's latent heads), the patch transforms (split by images) and Adam's
+    /// update (split by elements) give the same values on one thread and on two.
+    @Test func convolutionTrainingKernelsMatchSerialOnes() {
+        var random = SeededRandom(seed: 4)
+        let short = random.uniformTensor([64, 300], -1, 1)
+        let wide = random.uniformTensor([300, 400], -1, 1)
+        let geometry = ConvolutionGeometry(
+            batch: 48, inputHeight: 12, inputWidth: 10, channels: 8, kernel: (4, 4), strides: (2, 2), padding: .same)
+        let images = random.uniformTensor(geometry.inputShape, -1, 1)
+        let patches = random.uniformTensor([geometry.patchCount, geometry.patchLength], -1, 1)
+        let gradient = random.uniformTensor([300_001], -1, 1)
+        func run() -> [Tensor] {
+            var (parameters, m, v) = (Tensor(repeating: 0.5, shape: [300_001]), Tensor(zeros: [300_001]), Tensor(zeros: [300_001]))
+            for _ in 0..<2 { parameters.adamUpdate(gradient: gradient, m: &m, v: &v, alpha: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7) }
+            return [Tensor.matmul(short, wide), images.im2col(geometry), patches.col2im(geometry), parameters, m, v]
+        }
+        let original = ComputeThreads.count
+        defer { ComputeThreads.setThreadCount(original) }
+        ComputeThreads.setThreadCount(1)
+        let serial = run()
+        ComputeThreads.setThreadCount(2)
+        let parallel = run()
+        if GEMM.blasLibraryName == nil || GEMM.blasLibraryName!.hasPrefix("OpenBLAS") {
+            #expect(serial[0] == parallel[0])
+        } else {
+            #expect(maxRelativeDifference(serial[0], parallel[0]) < 1e-6)
+        }
+        for index in 1..<serial.count { #expect(serial[index] == parallel[index], "kernel \(index)") }
+        // Adam's first step moves every parameter by about α against its gradient's sign.
+        var (once, m, v) = (Tensor(repeating: 0.5, shape: [300_001]), Tensor(zeros: [300_001]), Tensor(zeros: [300_001]))
+        let alpha = Float(1e-3 * (1 - 0.999).squareRoot() / (1 - 0.9))
+        once.adamUpdate(gradient: gradient, m: &m, v: &v, alpha: alpha, beta1: 0.9, beta2: 0.999, epsilon: 1e-7)
+        // (Exact for |g| ≫ ε/√(1 − β₂) ≈ 3·10⁻⁶; the few tiny gradients are left out.)
+        var steps: [Float] = []
+        for (value, slope) in zip(once.scalars, gradient.scalars) where abs(slope) > 0.01 {
+            steps.append(slope > 0 ? 0.5 - value : value - 0.5)
+        }
+        #expect(steps.allSatisfy { abs($0 - 1e-3) < 2e-5 }, "\(steps.min()!)…\(steps.max()!)")
+    }
 }
 
 private final class StopFlag: Sendable {
