@@ -9,6 +9,12 @@ public struct ImageSet: Sendable {
     public var labels: [Int]
     /// The class names, where the format defines them.
     public var classNames: [String]
+
+    public init(images: Tensor, labels: [Int], classNames: [String]) {
+        self.images = images
+        self.labels = labels
+        self.classNames = classNames
+    }
 }
 
 /// CIFAR-10's binary batches (`data_batch_1.bin` … `data_batch_5.bin`, `test_batch.bin`).
@@ -48,6 +54,30 @@ public enum CIFAR10 {
                 file: path, line: nil, column: nil, expected: "labels 0–9", actual: "label \(labels[bad]) in record \(bad + 1)")
         }
         return ImageSet(images: images, labels: labels, classNames: classNames)
+    }
+}
+
+extension CIFAR10 {
+    /// The training batch files, in order (10,000 images each).
+    public static let trainingBatchNames = (1...5).map { "data_batch_\($0).bin" }
+
+    /// The first `count` training images (at most 50,000) of the batches in `folder`
+    /// (`cifar-10-batches-bin`), read batch by batch until there are enough.
+    ///
+    /// - Throws: ``DataError`` for a missing or malformed batch, or fewer images than asked for.
+    public static func readTraining(folder: String, count: Int = 50_000) throws -> ImageSet {
+        var parts: [ImageSet] = []
+        var found = 0
+        for name in trainingBatchNames where found < count {
+            let batch = try Self.read(path: (folder as NSString).appendingPathComponent(name))
+            parts.append(batch)
+            found += batch.labels.count
+        }
+        guard found >= count else {
+            throw DataError.malformed(file: folder, expected: "\(count) training images in \(trainingBatchNames.joined(separator: ", "))", actual: "\(found)")
+        }
+        let images = Tensor.concatenate(parts.map(\.images), alongAxis: 0).slice(alongAxis: 0, 0..<count)
+        return ImageSet(images: images, labels: Array(parts.flatMap(\.labels).prefix(count)), classNames: classNames)
     }
 }
 

@@ -125,7 +125,7 @@ public final class OutlierVAE: OutlierDetector {
         let (rows, samples, features) = (data.shape[0], configuration.samples, featureCount)
         let epsilon = rowKeyedNoise(data, samples: samples, width: network.latentDimension, seed: configuration.seed &+ 0x5C0E)
         let repeated = repeatRows(data, samples)
-        let reconstruction = GradientTape.withoutRecording { network(Variable(repeated), epsilon: epsilon).reconstruction.value }
+        let reconstruction = network.sampledReconstructions(data, samples: samples, epsilon: epsilon)
         let difference = repeated - reconstruction
         let perSample: Tensor
         switch (scoreType, configuration.covariance) {
@@ -172,8 +172,9 @@ func validateCovariance(_ covariance: LikelihoodCovariance, featureCount: Int) t
     }
 }
 
-/// The mean of the top ⌈p/100 · d⌉ feature scores of each row (p = 100: the plain mean).
-func instanceScores(_ featureScores: Tensor, percentage: Double) -> [Float] {
+/// The mean of the top ⌈p/100 · d⌉ feature scores of each row of `featureScores`
+/// (`[rows, d]`; p = 100: the plain mean), alibi-detect's instance score with `outlier_perc` p.
+public func instanceScores(_ featureScores: Tensor, percentage: Double) -> [Float] {
     let (rows, features) = (featureScores.shape[0], featureScores.shape[1])
     let kept = max(1, Int((percentage / 100 * Double(features)).rounded(.up)))
     return (0..<rows).map { row in

@@ -54,6 +54,40 @@ extension Chart {
             width: width, height: height)
     }
 
+    /// Named curves `y(x)` on one frame, each with its points, over thin grey `background`
+    /// curves without a legend (alibi-detect's CIFAR-10 study: every image's score against the
+    /// mask size behind the mean over images).
+    public static func curves(
+        _ series: [(name: String, points: [(x: Double, y: Double)])], background: [[(x: Double, y: Double)]] = [],
+        title: String, xLabel: String, yLabel: String, yRange: ClosedRange<Double>? = nil,
+        width: Int = defaultSize.width, height: Int = defaultSize.height
+    ) throws(PlotError) -> SVGChart {
+        let name = "curve chart"
+        guard !series.isEmpty, series.allSatisfy({ !$0.points.isEmpty }) else { throw .empty(chart: name, input: "the curves") }
+        let all = (series.map(\.points) + background).flatMap { $0 }
+        _ = try validated(all.flatMap { [$0.x, $0.y] }, chart: name, input: "points")
+        let xs = all.map(\.x)
+        let x = (xs.min()!, xs.max()! > xs.min()! ? xs.max()! : xs.min()! + 1)
+        let y = yRange.map { ($0.lowerBound, $0.upperBound) } ?? AxisScale.domain(covering: all.map(\.y), logarithmic: false)
+        let frame = PlotFrame(width: width, height: height, x: x, y: y, logY: false)
+        var writer = SVGWriter()
+        frame.begin(&writer, title: title, xLabel: xLabel, yLabel: yLabel)
+        for curve in background {
+            writer.polyline(curve.map { frame.point($0.x, $0.y) }, stroke: "#b8b8b8", width: 0.8)
+        }
+        for (index, curve) in series.enumerated() {
+            let colour = Palette.series(index)
+            let points = curve.points.map { frame.point($0.x, $0.y) }
+            writer.polyline(points, stroke: colour, width: 2)
+            for (px, py) in points where points.count <= 60 { writer.circle(px, py, radius: 2.5, fill: colour) }
+        }
+        frame.end(&writer)
+        var legend = series.enumerated().map { ($0.element.name, Palette.series($0.offset), false) }
+        if !background.isEmpty { legend.append(("each of \(background.count)", "#b8b8b8", false)) }
+        frame.legend(&writer, legend, placement: .top)
+        return writer.document(width: width, height: height, title: title)
+    }
+
     /// The pixel path without points closer than half a pixel to the last kept one (a
     /// curve of 300,000 thresholds draws the same with a few thousand); the ends are kept.
     static func decimated(_ points: [(Double, Double)]) -> [(Double, Double)] {

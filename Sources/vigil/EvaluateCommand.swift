@@ -23,6 +23,7 @@ struct Evaluate: ParsableCommand {
         case dagmmKDD = "dagmm-kdd"
         case dagmmKDDRev = "dagmm-kdd-rev"
         case deepadKDD = "deepad-kdd"
+        case alibiCIFAR10 = "alibi-cifar10"
     }
 
     @Option(help: "The protocol: \(ProtocolName.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -38,6 +39,9 @@ struct Evaluate: ParsableCommand {
 
     @Option(help: "Epochs (default: the protocol's — alibi-kdd 30 for the VAE, 50 for the others; DAGMM 20: the paper trains 200, but longer training drifts — see the DAGMM protocol documentation).")
     var epochs: Int?
+
+    @Option(help: "alibi-cifar10: the training images used (the first N of 50,000; default all).")
+    var trainImages: Int?
 
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
@@ -68,6 +72,8 @@ struct Evaluate: ParsableCommand {
             throw ValidationError("--seeds takes comma-separated non-negative integers, got \"\(seeds)\"")
         }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if let trainImages, !(1...50_000).contains(trainImages) { throw ValidationError("--train-images must be in 1…50,000, got \(trainImages)") }
+        if trainImages != nil && `protocol` != .alibiCIFAR10 { throw ValidationError("--train-images applies to --protocol alibi-cifar10") }
         if data != nil {
             _ = try selection(DetectorChoice.self)
             return
@@ -78,7 +84,7 @@ struct Evaluate: ParsableCommand {
         switch `protocol` {
         case .alibiKDD: _ = try selection(AlibiKDDProtocol.Detector.self)
         case .deepadKDD: _ = try selection(DeepadProtocol.Model.self)
-        case .dagmmKDD, .dagmmKDDRev: break
+        case .dagmmKDD, .dagmmKDDRev, .alibiCIFAR10: break
         }
     }
 
@@ -101,6 +107,7 @@ struct Evaluate: ParsableCommand {
         for output in [reportPath, json].compactMap({ $0 }) { try OutputFile.checkWritable(output, inputs: inputs) }
         if let json, json == reportPath { throw ValidationError("--json and --report name the same file, \(json)") }
         if let data { return try runTable(data) }
+        if `protocol` == .alibiCIFAR10 { return try runCIFAR10() }
         let started = Date()
         let clock = ContinuousClock.now
         let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
@@ -140,6 +147,8 @@ struct Evaluate: ParsableCommand {
             let results = try ProtocolReport.runDAGMM(variant, seeds: seedList, epochs: epochs ?? DAGMMProtocol.defaultEpochs, data: data)
             output = try encoder.encode(results)
             if reportPath != nil { html = try ProtocolReports.dagmm(results, run: facts([("records", "\(data.count)")])) }
+        case .alibiCIFAR10:
+            return
         }
         if let report = reportPath, let html {
             try html.write(to: report)

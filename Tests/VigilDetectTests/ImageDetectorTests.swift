@@ -51,3 +51,18 @@ struct ImageDetectorTests {
         #expect(config.contains("\"conv2DTranspose\"") && config.contains("\"reshape\""))
     }
 }
+
+extension ImageDetectorTests {
+    /// Scoring runs the encoder once per row and the decoder once per draw; the values are
+    /// those of the repeated rows passed through the whole network.
+    @Test func sampledReconstructionsMatchTheRepeatedPass() throws {
+        let detector = try OutlierVAE.imagePreset(shape: ImageShape(height: 8, width: 4, channels: 2), seed: 4)
+        var random = SeededRandom(seed: 5)
+        let images = random.uniformTensor([6, 64])
+        let epsilon = random.normalTensor([18, detector.network.latentDimension])
+        let shared = detector.network.sampledReconstructions(images, samples: 3, epsilon: epsilon)
+        let whole = GradientTape.withoutRecording { detector.network(Variable(repeatRows(images, 3)), epsilon: epsilon).reconstruction.value }
+        #expect(shared.shape == [18, 64])
+        #expect(maxRelativeDifference(shared, whole) < 1e-6)
+    }
+}
