@@ -55,9 +55,9 @@ let package = Package(
             name: "VigilDetectTests", dependencies: ["VigilDetect", "VigilNN", "VigilData", "VigilEval", "VigilTensor", "_TestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "VigilExperimentsTests", dependencies: ["VigilExperiments", "VigilData", "VigilTensor"]),
-        .testTarget(name: "VigilPlotTests", dependencies: ["VigilPlot", "VigilEval", "VigilTensor"], exclude: ["Expected"]),
+        .testTarget(name: "VigilPlotTests", dependencies: ["VigilPlot", "VigilEval", "VigilData", "VigilTensor"], exclude: ["Expected"]),
         .testTarget(name: "VigilDataTests", dependencies: ["VigilData", "VigilTensor", "_TestSupport"]),
         // Runs the built `vigil` program as a user would: bad input, data safety, signals.
-        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "_SaveLoop", "VigilDetect", "VigilData", "VigilTensor", "_TestSupport"]),
+        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "_SaveLoop", "VigilDetect", "VigilData", "VigilPlot", "VigilTensor", "_TestSupport"]),
     ]
 )

@@ -112,9 +112,9 @@ final class ByteSource {
     }
 }
 
-/// zlib's inflate for gzip members and raw deflate streams.
+/// zlib's inflate for gzip members, raw deflate streams (zip entries) and zlib streams (PNG image data).
 final class Inflater {
-    enum Format { case gzip, rawDeflate }
+    enum Format { case gzip, rawDeflate, zlib }
 
     private var stream = z_stream()
     private let file: String
@@ -123,7 +123,11 @@ final class Inflater {
 
     init(format: Format, file: String) throws {
         self.file = file
-        let windowBits: Int32 = format == .gzip ? 15 + 16 : -15
+        let windowBits: Int32 = switch format {
+        case .gzip: 15 + 16
+        case .rawDeflate: -15
+        case .zlib: 15
+        }
         let status = inflateInit2_(&stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw DataError.corruptCompression(file: file, reason: "zlib could not start (status \(status))") }
     }
@@ -167,12 +171,13 @@ final class Inflater {
         isAtEnd = false
     }
 
-    /// Inflates a complete raw deflate stream (as stored in a zip entry) of known size.
-    static func inflateRaw(_ data: [UInt8], expectedSize: Int, file: String) throws -> [UInt8] {
+    /// Inflates a complete raw deflate stream (as stored in a zip entry) or zlib stream (a
+    /// PNG's image data) of known size.
+    static func inflateRaw(_ data: [UInt8], expectedSize: Int, file: String, format: Format = .rawDeflate) throws -> [UInt8] {
         guard (0...(InputLimits.current.maximumElements * 8)).contains(expectedSize) else {
             throw DataError.tooLarge(file: file, what: "bytes in a compressed entry (stated size \(expectedSize))", limit: InputLimits.current.maximumElements * 8, setting: "VIGIL_MAX_ELEMENTS")
         }
-        let inflater = try Inflater(format: .rawDeflate, file: file)
+        let inflater = try Inflater(format: format, file: file)
         var output = [UInt8](repeating: 0, count: expectedSize)
         var consumed = 0
         var produced = 0

@@ -31,11 +31,8 @@ public enum NumericTable {
             throw DataError.malformed(
                 file: path, expected: "a CSV for categorical columns (\(categorical.names.joined(separator: ", ")))", actual: "a NumPy file of numbers")
         }
-        if lowered.hasSuffix(".npy") {
-            let features = try matrix(NumPy.read(path: path), file: path)
-            table = Dataset(features: features, featureNames: (0..<features.shape[1]).map { "feature_\($0)" })
-        } else if lowered.hasSuffix(".npz") {
-            table = try archive(path, featuresKey: featuresKey, labelsKey: labelsKey)
+        if isArray {
+            table = try Self.table(arrays(path, featuresKey: featuresKey, labelsKey: labelsKey), file: path)
         } else {
             table = try CSV.read(path: path, labelColumn: labelColumn, labels: labels, excluding: excluding, categorical: categorical)
         }
@@ -53,7 +50,11 @@ public enum NumericTable {
         return array.tensor
     }
 
-    private static func archive(_ path: String, featuresKey: String?, labelsKey: String?) throws -> Dataset {
+    /// The features array of an `.npy`, or the features and (when present) labels arrays of
+    /// an `.npz`, as stored (any rank): what ``read(_:labelColumn:labels:excluding:categorical:featuresKey:labelsKey:)``
+    /// makes a table of and ``ImageFiles`` makes images of, read once.
+    static func arrays(_ path: String, featuresKey: String?, labelsKey: String?) throws -> (features: NumPyArray, labels: NumPyArray?) {
+        if !path.lowercased().hasSuffix(".npz") { return (try NumPy.read(path: path), nil) }
         let arrays = try NumPy.readArchive(path: path)
         func pick(_ given: String?, _ usual: [String], _ what: String, required: Bool) throws -> NumPyArray? {
             if let given {
@@ -69,21 +70,30 @@ public enum NumericTable {
             }
             return nil
         }
-        let features = try matrix(try pick(featuresKey, featureKeys, "features", required: true)!, file: path)
-        var targets: [Int]?
-        if let labels = try pick(labelsKey, labelKeys, "labels", required: labelsKey != nil) {
-            guard labels.shape.count == 1 || (labels.shape.count == 2 && labels.shape[1] == 1), labels.tensor.count == features.shape[0] else {
-                throw DataError.malformed(
-                    file: path, expected: "one label per row (\(features.shape[0]))", actual: "a labels array of shape \(labels.shape)")
-            }
-            let values = labels.tensor.scalars
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw DataError.unexpectedValue(file: path, line: nil, column: nil, expected: "finite numeric labels", actual: "\(values[bad]) at row \(bad)")
-            }
-            targets = values.map { $0 == 0 ? 0 : 1 }
+        return (try pick(featuresKey, featureKeys, "features", required: true)!, try pick(labelsKey, labelKeys, "labels", required: labelsKey != nil))
+    }
+
+    /// Targets 0/1 from a labels array with one finite number per row (0 normal, any other an outlier).
+    static func targets(_ labels: NumPyArray, rows: Int, file path: String) throws -> [Int] {
+        guard labels.shape.count == 1 || (labels.shape.count == 2 && labels.shape[1] == 1), labels.tensor.count == rows else {
+            throw DataError.malformed(file: path, expected: "one label per row (\(rows))", actual: "a labels array of shape \(labels.shape)")
         }
+        let values = labels.tensor.scalars
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw DataError.unexpectedValue(file: path, line: nil, column: nil, expected: "finite numeric labels", actual: "\(values[bad]) at row \(bad)")
+        }
+        return values.map { $0 == 0 ? 0 : 1 }
+    }
+
+    /// The table of arrays read by ``arrays(_:featuresKey:labelsKey:)``.
+    static func table(_ arrays: (features: NumPyArray, labels: NumPyArray?), file path: String) throws -> Dataset {
+        let features = try matrix(arrays.features, file: path)
+        guard features.shape[1] >= 1 else {
+            throw DataError.malformed(file: path, expected: "at least one feature column", actual: "shape \(arrays.features.shape)")
+        }
+        let classes = try arrays.labels.map { try targets($0, rows: features.shape[0], file: path) }
         return Dataset(
-            features: features, targets: targets, featureNames: (0..<features.shape[1]).map { "feature_\($0)" },
-            targetNames: targets == nil ? [] : ["normal", "outlier"])
+            features: features, targets: classes, featureNames: (0..<features.shape[1]).map { "feature_\($0)" },
+            targetNames: classes == nil ? [] : ["normal", "outlier"])
     }
 }

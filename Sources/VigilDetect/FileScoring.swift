@@ -2,7 +2,8 @@ import Foundation
 import VigilData
 import VigilTensor
 
-/// Scores a CSV or NPY file with a detector and writes the scores to a file, streaming.
+/// Scores a CSV or NPY file (or, for a detector trained on images, a folder of PNG files or an
+/// image array) with a detector and writes the scores to a file, streaming.
 public enum FileScoring {
     /// Scores every row of `input` (CSV with a header, plain or gzip, streamed in batches of
     /// `batchSize` rows; a 2-D NPY; an NPZ's features array, `featuresKey` or the usual name) and writes `instance_score`, `is_outlier` (as
@@ -53,7 +54,9 @@ public enum FileScoring {
             }
             let lowered = input.lowercased()
             let categorical = detector.training?.categorical ?? []
-            if lowered.hasSuffix(".npy") || lowered.hasSuffix(".npz") {
+            if let shape = detector.training?.imageShape {
+                try emit(try images(input, shape: shape, featuresKey: featuresKey).features, nil)
+            } else if lowered.hasSuffix(".npy") || lowered.hasSuffix(".npz") {
                 try emit(NumericTable.read(input, categorical: .apply(categorical), featuresKey: featuresKey).features, nil)
             } else {
                 try CSV.forEachBatch(path: input, batchSize: batchSize, labelColumn: labelColumn, excluding: excluding, categorical: categorical) {
@@ -65,6 +68,25 @@ public enum FileScoring {
             writer.abandon()
             throw error
         }
+    }
+
+    /// The images of `input` (a folder of PNG files, an `.npy` / `.npz` of `[n, h, w, c]`) as
+    /// rows, for a detector trained on images of `shape`, with the `.npz`'s targets (0 normal,
+    /// 1 outlier) when it has a labels array.
+    ///
+    /// - Throws: ``DataError/malformed(file:expected:actual:)`` for a table or images of another shape.
+    public static func images(_ input: String, shape: ImageShape, featuresKey: String? = nil) throws -> Dataset {
+        let expected = "images of \(shape) (a folder of PNG files or an .npy/.npz of shape [n, \(shape.height), \(shape.width), \(shape.channels)]), as the detector was trained on"
+        guard case .images(let set)? = try ImageFiles.read(input, featuresKey: featuresKey) else {
+            throw DataError.malformed(file: input, expected: expected, actual: "a table")
+        }
+        guard ImageShape(of: set) == shape else {
+            throw DataError.malformed(file: input, expected: expected, actual: "images of \(ImageShape(of: set))")
+        }
+        let labelled = set.classNames == ImageFiles.outlierClassNames
+        return Dataset(
+            features: set.images.reshaped([set.labels.count, shape.valueCount]), targets: labelled ? set.labels : nil,
+            featureNames: shape.pixelNames, targetNames: labelled ? set.classNames : [])
     }
 
     /// A detector's error about a row of a batch, placed in the file: its line (CSV) and its

@@ -1,3 +1,4 @@
+import VigilData
 import VigilNN
 import VigilTensor
 
@@ -14,11 +15,21 @@ public struct ImageShape: Codable, Sendable, Equatable, CustomStringConvertible 
         self.channels = channels
     }
 
+    /// The shape of a set's `[n, h, w, c]` images.
+    public init(of set: ImageSet) {
+        self.init(height: set.images.shape[1], width: set.images.shape[2], channels: set.images.shape[3])
+    }
+
     /// Values per image: the width of its row.
     public var valueCount: Int { height * width * channels }
     /// `[height, width, channels]`.
     public var dimensions: [Int] { [height, width, channels] }
     public var description: String { "\(height)×\(width)×\(channels)" }
+
+    /// The name of every value of a row, `y,x,c` from the top left, in row order.
+    public var pixelNames: [String] {
+        (0..<height).flatMap { y in (0..<width).flatMap { x in (0..<channels).map { "\(y),\(x),\($0)" } } }
+    }
 }
 
 /// The convolutional VAE Vigil builds for images of a given shape: alibi-detect's CIFAR-10
@@ -69,12 +80,23 @@ public struct ImageSizing: Sendable, Equatable {
 
 extension OutlierVAE {
     /// The convolutional VAE of ``ImageSizing`` for images of `shape` (alibi-detect's CIFAR-10
-    /// example for 32×32×3), with the example's score (`mse`, 2 samples) unless `configuration` says otherwise.
+    /// example for 32×32×3), with the example's score (``imageConfiguration(seed:)``) unless
+    /// `configuration` says otherwise.
     ///
-    /// - Throws: ``DetectorError/invalidArgument(name:expected:actual:)`` for an odd height or width.
-    public static func imagePreset(shape: ImageShape, configuration: Configuration = imageConfiguration, seed: UInt64) throws -> OutlierVAE {
+    /// - Throws: ``DetectorError/invalidArgument(name:expected:actual:)`` for an odd height or
+    ///   width, or an image so large that the encoder's output (`(h/2ˢ)·(w/2ˢ)·512` values)
+    ///   would exceed ``InputLimits/maximumLayerUnits``, the widest layer a saved detector may have.
+    public static func imagePreset(shape: ImageShape, configuration: Configuration? = nil, seed: UInt64) throws -> OutlierVAE {
         guard let sizing = ImageSizing(shape: shape) else {
             throw DetectorError.invalidArgument(name: "image shape", expected: "an even height and width (a stride-2 stage must halve them)", actual: "\(shape)")
+        }
+        let code = sizing.codeSize
+        let encodedWidth = code.height * code.width * sizing.encoderFilters.last!
+        let units = InputLimits.current.maximumLayerUnits
+        guard shape.valueCount <= units, encodedWidth <= units else {
+            throw DetectorError.invalidArgument(
+                name: "image shape", expected: "at most \(units) values per image and from the encoder (VIGIL_MAX_LAYER_UNITS)",
+                actual: "\(shape): \(shape.valueCount) values, \(encodedWidth) from the encoder")
         }
         var generator = SeededRandom(seed: seed)
         var encoderLayers: [any Layer] = [Reshape(shape.dimensions)]
@@ -84,8 +106,6 @@ extension OutlierVAE {
                 inputChannels: channels, filters: filters, kernelSize: (4, 4), strides: (2, 2), padding: .same, activation: .relu, generator: &generator))
             channels = filters
         }
-        let code = sizing.codeSize
-        let encodedWidth = code.height * code.width * channels
         encoderLayers.append(Reshape([encodedWidth]))
         var decoderLayers: [any Layer] = [
             Dense(inputSize: sizing.latent, outputSize: code.height * code.width * 128, generator: &generator), Reshape([code.height, code.width, 128]),
@@ -103,9 +123,12 @@ extension OutlierVAE {
         let network = VariationalAutoencoder(
             encoder: Sequential(encoderLayers), encodedWidth: encodedWidth, latentDimension: sizing.latent, decoder: Sequential(decoderLayers),
             generator: &generator)
-        return try OutlierVAE(network: network, featureCount: shape.valueCount, configuration: configuration)
+        return try OutlierVAE(network: network, featureCount: shape.valueCount, configuration: configuration ?? imageConfiguration(seed: seed))
     }
 
-    /// The CIFAR-10 example's scoring: `mse` over 2 samples, ELBO with `sim` 0.05.
-    public static let imageConfiguration = Configuration(samples: 2)
+    /// The CIFAR-10 example's scoring and loss: `mse` over 2 samples, ELBO with `sim` 0.05;
+    /// `seed` keys the scoring noise.
+    public static func imageConfiguration(seed: UInt64) -> Configuration {
+        Configuration(samples: 2, covariance: .similarity(0.05), seed: seed)
+    }
 }

@@ -125,6 +125,10 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     /// columns before training (`vigil train --categorical`); scoring a CSV applies the same
     /// encoding. Absent when the table had none.
     public var categorical: [CategoricalColumn]?
+    /// The shape of the images the detector was trained on, each one row of
+    /// `height · width · channels` values (``ImageShape``); scoring and reports read images of
+    /// this shape. Absent for a table.
+    public var imageShape: ImageShape?
 
     public init(_ options: FitOptions) {
         epochs = options.epochs

@@ -102,6 +102,14 @@ public enum DetectorStore {
         guard (1...limits.maximumLayerUnits).contains(configuration.featureCount) else {
             throw PersistenceError.malformed(file: configFile, problem: "featureCount \(configuration.featureCount), expected 1…\(limits.maximumLayerUnits)")
         }
+        if let image = configuration.training?.imageShape {
+            let (count, overflow) = image.height.multipliedReportingOverflow(by: image.width)
+            let (values, overflow2) = count.multipliedReportingOverflow(by: image.channels)
+            guard [image.height, image.width].allSatisfy({ $0 >= 1 }), [1, 3].contains(image.channels), !overflow, !overflow2, values == configuration.featureCount else {
+                throw PersistenceError.malformed(
+                    file: configFile, problem: "training.imageShape \(image) (1 or 3 channels, height·width·channels = featureCount \(configuration.featureCount))")
+            }
+        }
         let tensors = try SafeTensors.decode(try read(weightsFile, maximumBytes: weightLimit, setting: "VIGIL_MAX_ELEMENTS"), file: weightsFile)
         let loader = TensorLoader(tensors: tensors, file: weightsFile)
         try checkDeclaredWeights(configuration.networks, against: loader, configFile)

@@ -42,6 +42,26 @@ public enum AlibiCIFAR10Protocol {
             self.trainImages = trainImages
             self.seed = seed
         }
+
+        /// Checks the settings against images of `shape` before anything is trained.
+        ///
+        /// - Throws: ``DataError/invalidArgument(name:expected:actual:)`` naming the setting.
+        public func validate(for shape: [Int]) throws {
+            func require(_ condition: Bool, _ name: String, _ expected: String, _ actual: String) throws {
+                if !condition { throw DataError.invalidArgument(name: name, expected: expected, actual: actual) }
+            }
+            try require(shape.count == 4 && shape.allSatisfy { $0 >= 1 }, "images", "shape [n, height, width, channels]", "\(shape)")
+            let needed = [trainImages, predictionImages, studyImages, (shownImages.max() ?? 0) + 1, inspectedImage + 1].max()!
+            try require(shape[0] >= needed, "images", "at least \(needed) images (the settings use that many)", "\(shape[0])")
+            try require(epochs >= 1 && batchSize >= 1 && trainImages >= 1, "training", "epochs, batch size and images ≥ 1", "\(epochs), \(batchSize), \(trainImages)")
+            try require(predictionImages >= 1 && studyImages >= 1 && masksPerSize >= 1, "study", "prediction images, study images and masks per size ≥ 1", "\(predictionImages), \(studyImages), \(masksPerSize)")
+            try require(
+                !maskSizes.isEmpty && maskSizes.allSatisfy { $0 >= 1 && $0 < min(shape[1], shape[2]) }, "mask sizes",
+                "at least one, each between 1 and below the image's \(shape[1])×\(shape[2])", "\(maskSizes)")
+            try require((0...100).contains(thresholdPercentile), "threshold percentile", "in [0, 100]", "\(thresholdPercentile)")
+            try require(!outlierPercentages.isEmpty && outlierPercentages.allSatisfy { $0 > 0 && $0 <= 100 }, "outlier percentages", "in (0, 100]", "\(outlierPercentages)")
+            try require(shownImages.allSatisfy { $0 >= 0 } && inspectedImage >= 0, "shown images", "non-negative indices", "\(shownImages), \(inspectedImage)")
+        }
     }
 
     /// Images with their reconstructions and feature scores, each `[n, h, w, c]` flattened.
@@ -85,7 +105,7 @@ public enum AlibiCIFAR10Protocol {
 
     /// The detector of the protocol, for `images` of `shape`.
     public static func makeDetector(shape: ImageShape, seed: UInt64) throws -> OutlierVAE {
-        try OutlierVAE.imagePreset(shape: shape, configuration: .init(samples: 2, covariance: .similarity(0.05), seed: seed), seed: seed)
+        try OutlierVAE.imagePreset(shape: shape, seed: seed)
     }
 
     /// Runs the protocol on CIFAR-10's training images (`[n, 32, 32, 3]` in [0, 1]).
@@ -94,12 +114,10 @@ public enum AlibiCIFAR10Protocol {
     ///   images than the settings use.
     public static func run(images set: ImageSet, settings: Settings, progress: ProgressStyle = .automatic) throws -> Result {
         let images = set.images
+        try settings.validate(for: images.shape)
         let count = images.shape[0]
-        let needed = max(settings.trainImages, settings.predictionImages, settings.studyImages, (settings.shownImages.max() ?? 0) + 1, settings.inspectedImage + 1)
-        guard images.rank == 4, count >= needed, settings.trainImages >= 1 else {
-            throw DataError.invalidArgument(name: "images", expected: "at least \(needed) images of shape [n, h, w, c]", actual: "\(images.shape)")
-        }
         let shape = ImageShape(height: images.shape[1], width: images.shape[2], channels: images.shape[3])
+        let channels = Array(0..<shape.channels)
         let rows = images.reshaped([count, shape.valueCount])
         let detector = try makeDetector(shape: shape, seed: settings.seed)
         let options = FitOptions(
@@ -124,7 +142,7 @@ public enum AlibiCIFAR10Protocol {
             let original = images.slice(alongAxis: 0, image..<(image + 1))
             let masked = try settings.maskSizes.enumerated().map { index, size in
                 try ImageMask.apply(
-                    to: original, size: (size, size), count: perSize, kind: .normal, normal: (0, 1), clip: (0, 1),
+                    to: original, size: (size, size), count: perSize, channels: channels, kind: .normal, normal: (0, 1), clip: (0, 1),
                     seed: settings.seed &+ UInt64(image * 1_000 + index)).images
             }
             let scores = try detector.score(Tensor.concatenate(masked, alongAxis: 0).reshaped([perSize * masked.count, shape.valueCount])).instance
@@ -143,7 +161,7 @@ public enum AlibiCIFAR10Protocol {
         var copies = [inspected]
         for (index, size) in settings.maskSizes.enumerated() {
             copies.append(try ImageMask.apply(
-                to: inspected, size: (size, size), count: 1, kind: .normal, normal: (0, 1), clip: (0, 1),
+                to: inspected, size: (size, size), count: 1, channels: channels, kind: .normal, normal: (0, 1), clip: (0, 1),
                 seed: settings.seed &+ 0xC0FFEE &+ UInt64(index)).images)
         }
         let copyImages = Tensor.concatenate(copies, alongAxis: 0)

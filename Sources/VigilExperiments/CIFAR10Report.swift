@@ -1,4 +1,5 @@
 import Foundation
+import VigilDetect
 import VigilPlot
 import VigilTensor
 
@@ -9,8 +10,12 @@ extension ProtocolReports {
     public static func cifar10(_ result: AlibiCIFAR10Protocol.Result, run: [(String, String)]) throws -> HTMLReport {
         let settings = result.settings
         var report = HTMLReport(title: "Vigil — alibi-detect's CIFAR-10 VAE and the mask-perturbation study")
+        let shape = ImageShape(height: result.cleanGallery.shape[1], width: result.cleanGallery.shape[2], channels: result.cleanGallery.shape[3])
+        let network = ImageSizing(shape: shape).map {
+            "Conv2D \($0.encoderFilters.map(String.init).joined(separator: "/")), latent \($0.latent), Conv2DTranspose \($0.decoderFilters.map(String.init).joined(separator: "/"))"
+        } ?? ""
         report.paragraph(
-            "A convolutional VAE (Conv2D 64/128/512, latent 1,024, Conv2DTranspose 256/64/3) trained on \(settings.trainImages) clean CIFAR-10 training images for \(settings.epochs) epochs (ELBO, sim 0.05, batch \(settings.batchSize)); threshold at the \(String(format: "%g", settings.thresholdPercentile))th percentile of the first \(settings.predictionImages) images' scores; then the first \(settings.studyImages) images masked with N(0, 1) noise patches of \(settings.maskSizes.first!)×\(settings.maskSizes.first!) to \(settings.maskSizes.last!)×\(settings.maskSizes.last!), \(settings.masksPerSize) masks per size.")
+            "A convolutional VAE (\(network)) trained on \(settings.trainImages) clean \(shape) training images for \(settings.epochs) epochs (ELBO, sim 0.05, batch \(settings.batchSize)); threshold at the \(String(format: "%g", settings.thresholdPercentile))th percentile of the first \(settings.predictionImages) images' scores; then the first \(settings.studyImages) images masked with N(0, 1) noise patches of \(settings.maskSizes.first!)×\(settings.maskSizes.first!) to \(settings.maskSizes.last!)×\(settings.maskSizes.last!), \(settings.masksPerSize) masks per size.")
         report.heading("Run")
         report.facts(run + [
             ("threshold", String(format: "%.5f (the example's hand-set value: %.3f)", result.threshold, result.exampleThreshold)),

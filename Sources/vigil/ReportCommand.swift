@@ -18,7 +18,7 @@ struct Report: ParsableCommand {
             """)
 
     @Option(help: "The saved detector's folder.") var model: String
-    @Option(help: "kdd, or a .csv/.npy file of features.") var data: String
+    @Option(help: "kdd, a .csv/.npy/.npz file of features, or (for a detector trained on images) a folder of PNG files or an [n, h, w, c] array.") var data: String
     @OptionGroup var table: TableOptions
     @Option(help: "With --data kdd: the protocol seed.") var seed: UInt64 = 0
     @Option(help: "How many of the highest-scoring instances to explain feature by feature.") var top: Int = 3
@@ -41,6 +41,8 @@ struct Report: ParsableCommand {
         if data == "kdd" {
             let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
             dataset = try KDDCup.continuousView(path: path.path).outlierBatch(samples: 1000, outlierPercentage: 10, seed: seed &+ 1)
+        } else if let shape = detector.training?.imageShape {
+            dataset = try FileScoring.images(data, shape: shape, featuresKey: table.featuresKey)
         } else {
             dataset = try table.read(data, encoding: detector.training?.categorical ?? [])
         }
@@ -79,8 +81,17 @@ struct Report: ParsableCommand {
                 (try Chart.precisionRecall([(name: kind, curve: pr)]), nil),
             ]
         }
-        if let featureScores = prediction.featureScores, top > 0 {
-            let chosen = Array(scores.indices.sorted { scores[$0] > scores[$1] }.prefix(top))
+        let chosen = Array(scores.indices.sorted { scores[$0] > scores[$1] }.prefix(top))
+        if let shape = detector.training?.imageShape, top > 0 {
+            // The highest-scoring images with their reconstructions and feature scores per channel.
+            let pictures = [chosen.count] + shape.dimensions
+            let reconstruction = try (detector as? any ReconstructingDetector)?.reconstruct(dataset.features.gatherRows(chosen)).reshaped(pictures)
+            charts.append((try Chart.imageGrid(
+                images: dataset.features.gatherRows(chosen).reshaped(pictures), reconstructions: reconstruction,
+                featureScores: prediction.featureScores?.gatherRows(chosen).reshaped(pictures), instanceScores: chosen.map { scores[$0] },
+                maxInstances: chosen.count, title: "The \(chosen.count) highest-scoring images"),
+                "Each image, its reconstruction and its feature scores per channel (alibi-detect's plot_feature_outlier_image)."))
+        } else if let featureScores = prediction.featureScores, top > 0 {
             let reconstruction = try (detector as? any ReconstructingDetector)?.reconstruct(dataset.features.gatherRows(chosen))
             charts.append((try Chart.featureOutliers(
                 featureNames: dataset.featureNames, featureScores: featureScores.gatherRows(chosen), originals: dataset.features.gatherRows(chosen),

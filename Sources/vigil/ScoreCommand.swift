@@ -6,7 +6,7 @@ import VigilDetect
 /// `vigil score`: scores a file with a saved detector, streaming it in batches.
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Score a CSV or NPY file with a saved detector.",
+        abstract: "Score a CSV, NPY or NPZ file (or images: a folder of PNG files, an [n, h, w, c] array) with a saved detector.",
         discussion: """
             Writes one row per input row: instance_score, is_outlier (score above the \
             detector's threshold) and, with --feature-scores, one score per feature. CSV input \
@@ -14,7 +14,7 @@ struct Score: ParsableCommand {
             """)
 
     @Option(help: "The saved detector's folder.") var model: String
-    @Option(help: "A .csv (header, numeric columns) or .npy file.") var input: String
+    @Option(help: "A .csv (header, numeric columns), .npy or .npz file; for a detector trained on images, a folder of PNG files or an .npy/.npz of shape [n, h, w, c].") var input: String
     @Option(help: "Where to write the scores (.csv or .json; a regular file, never the input); standard output when omitted or -.") var output: String?
     @Option(help: "In a CSV: a column of labels to leave out of the features.") var labelColumn: String?
     @Option(help: "In a CSV: comma-separated columns to leave out, as given to vigil train.") var excludeColumns: String?

@@ -11,7 +11,7 @@ extension NetworkSizing: ExpressibleByArgument {}
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a detector on KDD Cup '99 or your own table (CSV, .csv.gz, NPY, NPZ) and save it to a folder.",
+        abstract: "Train a detector on KDD Cup '99, your own table (CSV, .csv.gz, NPY, NPZ) or images (CIFAR-10, MNIST, PNG files, NPY/NPZ) and save it to a folder.",
         discussion: """
             With --data kdd: alibi-detect's protocol data — 400,000 normal records drawn with \
             the seed, threshold at the 95th percentile of a 1,000-record batch with 5% outliers. \
@@ -20,19 +20,21 @@ struct Train: ParsableCommand {
             the training scores (alibi-detect's rule), or --threshold-percentile, \
             --false-positive-rate (on the training rows) or --contamination (on every row). \
             Epochs and batch size follow the detector's reference, adapted to the table's size \
-            (--explain says what was chosen and why).
+            (--explain says what was chosen and why). With images, --detector vae trains \
+            alibi-detect's convolutional VAE sized to the image shape (the CIFAR-10 example's \
+            network for 32×32×3); the other detectors see each image as a row of pixels.
             """)
 
     @Option(help: "The detector: \(DetectorChoice.allCases.map(\.rawValue).joined(separator: ", ")) (default \(DetectorChoice.recommended.rawValue), the one Vigil recommends for tables; see README).")
     var detector: DetectorChoice = DetectorChoice.recommended
 
-    @Option(help: "kdd, or a table: .csv (plain or gzip), .npy or .npz.")
+    @Option(help: "kdd, a table (.csv plain or gzip, .npy, .npz), or images: cifar10, mnist, a folder of PNG files, an .npy/.npz of shape [n, h, w, c].")
     var data: String
 
     @OptionGroup var table: TableOptions
 
-    @Option(help: "table: networks sized for the table (the rule --explain prints); reference: the reference example's network, resized only at the input.")
-    var networks: NetworkSizing = .table
+    @Option(help: "table: networks sized for the table (the rule --explain prints, the default); reference: the reference example's network, resized only at the input.")
+    var networks: NetworkSizing?
 
     @Option(help: "Epochs (default: the detector's reference, adapted to the rows).") var epochs: Int?
     @Option(help: "Batch size (default: the detector's reference, adapted to the rows).") var batchSize: Int?
@@ -72,6 +74,7 @@ struct Train: ParsableCommand {
         try DetectorStore.checkDestination(URL(fileURLWithPath: out), overwrite: overwrite)
         let (training, thresholdBatch, everyRow): (Tensor, Tensor, Tensor)
         var categorical: [CategoricalColumn] = []
+        var imageShape: ImageShape?
         if data == "kdd" {
             let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
             let kdd = try KDDCup.continuousView(path: path.path)
@@ -79,7 +82,27 @@ struct Train: ParsableCommand {
             thresholdBatch = try kdd.outlierBatch(samples: 1000, outlierPercentage: 5, seed: seed).features
             everyRow = thresholdBatch
         } else {
-            let rows = try table.read(data)
+            let rows: Dataset
+            switch try ImageInput.read(data, location: location, featuresKey: table.featuresKey, labelsKey: table.labelsKey) {
+            case .images(let set)?:
+                if table.categorical != nil { throw ValidationError("--categorical applies to a CSV, not to images") }
+                if networks != nil { throw ValidationError("--networks applies to a table; images get the network of their shape (--explain)") }
+                let shape = ImageShape(of: set)
+                guard shape.valueCount >= 1, set.labels.count >= 1 else {
+                    throw DataError.malformed(file: data, expected: "at least one image of at least one pixel", actual: "\(set.images.shape)")
+                }
+                imageShape = shape
+                rows = Dataset(
+                    features: set.images.reshaped([set.labels.count, shape.valueCount]),
+                    targets: set.classNames == ImageFiles.outlierClassNames ? set.labels : nil, featureNames: shape.pixelNames,
+                    targetNames: set.classNames == ImageFiles.outlierClassNames ? set.classNames : [])
+            case .table(let arrays)?:
+                if table.categorical != nil {
+                    throw DataError.malformed(file: data, expected: "a CSV for categorical columns (\(table.categorical!))", actual: "a NumPy file of numbers")
+                }
+                rows = arrays
+            case nil: rows = try table.read(data)
+            }
             categorical = rows.categorical
             let normal = rows.targets.map { targets in rows.rows(targets.indices.filter { targets[$0] == 0 }) } ?? rows
             guard normal.count > 0 else {
@@ -87,21 +110,32 @@ struct Train: ParsableCommand {
             }
             (training, thresholdBatch, everyRow) = (normal.features, normal.features, rows.features)
         }
-        let model = try detector.make(featureCount: training.shape[1], seed: seed, networks: networks)
+        // A saved detector may have at most VIGIL_MAX_LAYER_UNITS features: refuse a wider
+        // table (or larger image) before training rather than save one that will not load.
+        let units = InputLimits.current.maximumLayerUnits
+        guard training.shape[1] <= units else {
+            throw DataError.tooLarge(file: data, what: "features per row (\(training.shape[1]))", limit: units, setting: "VIGIL_MAX_LAYER_UNITS")
+        }
+        let model = try imageShape.map { try detector.make(imageShape: $0, seed: seed) }
+            ?? detector.make(featureCount: training.shape[1], seed: seed, networks: networks ?? .table)
         (model as? OutlierVAE)?.configuration.scoreType = scoreType
-        var (options, reasons) = detector.plan(rows: training.shape[0], seed: seed, networks: networks)
+        var (options, reasons) = imageShape == nil
+            ? detector.plan(rows: training.shape[0], seed: seed, networks: networks ?? .table) : detector.imagePlan(rows: training.shape[0], seed: seed)
         var given: [String: String] = [:]
         if let epochs { options.epochs = epochs; given["epochs"] = "\(epochs): --epochs" }
         if let batchSize { options.batchSize = batchSize; given["batch size"] = "\(batchSize): --batch-size" }
         if let learningRate { options.learningRate = learningRate; given["learning rate"] = "\(learningRate): --learning-rate" }
         if explain {
-            if networks == .table {
+            if let imageShape {
+                for (setting, reason) in detector.imageSizingReasons(imageShape) { print("\(detector.rawValue) \(setting) \(reason)") }
+            } else if networks ?? .table == .table {
                 for (setting, reason) in detector.sizingReasons(featureCount: training.shape[1]) { print("\(detector.rawValue) \(setting) \(reason)") }
             }
             for (setting, reason) in reasons { print("\(detector.rawValue) \(setting) \(given[setting] ?? reason)") }
         }
         _ = try model.fit(training, options: options)
         if !categorical.isEmpty { model.training?.categorical = categorical }
+        model.training?.imageShape = imageShape
         if let falsePositiveRate {
             try model.inferThreshold(normalBatch: thresholdBatch, falsePositiveRate: falsePositiveRate)
         } else if let contamination {
