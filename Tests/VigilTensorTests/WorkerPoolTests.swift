@@ -156,3 +156,15 @@ struct WorkerPoolTests {
 private final class StopFlag: Sendable {
     let value = Atomic<Bool>(false)
 }
+
+@Suite("Memory reuse")
+struct MemoryReuseTests {
+    /// glibc takes both thresholds (elsewhere there is nothing to set).
+    @Test func glibcTakesTheThresholds() {
+        #if canImport(Glibc)
+        #expect(MemoryReuse.keepFreedBuffers())
+        #else
+        #expect(!MemoryReuse.keepFreedBuffers())
+        #endif
+    }
+}
