@@ -139,19 +139,27 @@ public struct DataStore: Sendable {
             try verify(local, file, deleteOnMismatch: false)
             return local
         }
+        let temporary = try download(file, verifying: true, progress: progress)
+        let destination = cacheDirectory.appendingPathComponent(file.name)
+        if rename(temporary.path, destination.path) != 0 {
+            try? FileManager.default.removeItem(at: temporary)
+            throw DataError.ioFailure(file: destination.path, reason: "cannot move the download into place")
+        }
+        return destination
+    }
+
+    /// Downloads `file` from the first of its addresses that answers into a temporary file in
+    /// the cache folder (checked against its SHA-256 when `verifying`) and returns that file;
+    /// the caller moves or removes it.
+    func download(_ file: RemoteDataFile, verifying: Bool, progress: @escaping @Sendable (Int64, Int64?) -> Void) throws -> URL {
         try createCacheDirectory()
         var failures: [String] = []
         for url in file.urls {
             let temporary = cacheDirectory.appendingPathComponent(".\(file.name).\(UUID().uuidString).partial")
             do {
                 try transport.download(url, to: temporary, progress: progress)
-                try verify(temporary, file, deleteOnMismatch: true)
-                let destination = cacheDirectory.appendingPathComponent(file.name)
-                if rename(temporary.path, destination.path) != 0 {
-                    try? FileManager.default.removeItem(at: temporary)
-                    throw DataError.ioFailure(file: destination.path, reason: "cannot move the download into place")
-                }
-                return destination
+                if verifying { try verify(temporary, file, deleteOnMismatch: true) }
+                return temporary
             } catch let error as DataError {
                 try? FileManager.default.removeItem(at: temporary)
                 if case .checksumMismatch = error { throw error }

@@ -66,6 +66,9 @@ extension CIFAR10 {
     ///
     /// - Throws: ``DataError`` for a missing or malformed batch, or fewer images than asked for.
     public static func readTraining(folder: String, count: Int = 50_000) throws -> ImageSet {
+        guard (1...50_000).contains(count) else {
+            throw DataError.invalidArgument(name: "training images", expected: "1…50,000", actual: "\(count)")
+        }
         var parts: [ImageSet] = []
         var found = 0
         for name in trainingBatchNames where found < count {

@@ -39,13 +39,9 @@ extension Evaluate {
 }
 
 extension DataCommand.Location {
-    /// The folder `cifar-10-batches-bin` in the data directories.
+    /// The folder `cifar-10-batches-bin` of the data directories or the cache, its files
+    /// verified, downloaded and unpacked into the cache when there is none.
     func cifar10Folder() throws -> URL {
-        guard let folder = store.dataDirectories.map({ $0.appendingPathComponent("cifar-10-batches-bin") })
-            .first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent(CIFAR10.trainingBatchNames[0]).path) })
-        else {
-            throw ValidationError("CIFAR-10 needs its binary batches: a folder cifar-10-batches-bin (data_batch_1.bin …) inside --data-dir or VIGIL_DATA_DIR")
-        }
-        return folder
+        try store.fetch(CIFAR10.archive, progress: DownloadProgress(name: CIFAR10.archive.name).report)
     }
 }

@@ -10,11 +10,13 @@ struct DataCommand: ParsableCommand {
     /// The data sets Vigil knows.
     enum Name: String, ExpressibleByArgument, CaseIterable {
         case kdd
+        case cifar10
     }
 
     struct Fetch: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Download a data set into the cache (checked against its SHA-256), unless a local copy exists.")
+            abstract: "Download a data set into the cache (checked against its SHA-256), unless a local copy exists.",
+            discussion: "cifar10: CIFAR-10's binary archive, of which the five training batches and the class names are kept, each checked against its SHA-256 as it is unpacked.")
 
         @Argument(help: "The data set: \(Name.allCases.map(\.rawValue).joined(separator: ", ")).")
         var name: Name
@@ -28,6 +30,11 @@ struct DataCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
+            if name == .cifar10 {
+                let folder = try location.store.fetch(CIFAR10.archive, progress: DownloadProgress(name: CIFAR10.archive.name).report)
+                print("\(CIFAR10.archive.folder): \(folder.path) (\(CIFAR10.archive.members.count) files, each SHA-256 verified)")
+                return
+            }
             var files = [full ? KDDCup.fullFile : KDDCup.tenPercentFile]
             if corrected { files.append(KDDCup.correctedFile) }
             for file in files {
@@ -49,6 +56,15 @@ struct DataCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
+            if name == .cifar10 {
+                let folder = try location.cifar10Folder()
+                let set = try CIFAR10.readTraining(folder: folder.path)
+                print("folder: \(folder.path)")
+                print("training images: \(set.labels.count) of \(set.images.shape.dropFirst().map(String.init).joined(separator: "×"))")
+                let counts = Dictionary(grouping: set.labels, by: { $0 }).mapValues(\.count)
+                print("classes: " + counts.keys.sorted().map { "\(CIFAR10.classNames[$0]) \(counts[$0]!)" }.joined(separator: ", "))
+                return
+            }
             let file = full ? KDDCup.fullFile : KDDCup.tenPercentFile
             let path = try location.store.fetch(file, progress: DownloadProgress(name: file.name).report)
             let start = ContinuousClock.now

@@ -92,3 +92,82 @@ struct DataStoreTests {
         #expect(xdg.cacheDirectory.path == "/var/cache-home/vigil")
     }
 }
+
+/// Archives whose members are checked one by one as they are unpacked (CIFAR-10's).
+@Suite("Data store: archives")
+struct ArchiveFetchTests {
+    /// A ustar archive of `files` (name → bytes), gzip-compressed, as `tar czf` writes it.
+    static func tarGz(_ files: [(String, [UInt8])]) -> [UInt8] {
+        var tar: [UInt8] = []
+        for (name, bytes) in files {
+            var header = [UInt8](repeating: 0, count: 512)
+            func put(_ text: String, at offset: Int) { for (index, byte) in text.utf8.enumerated() { header[offset + index] = byte } }
+            put(name, at: 0)
+            put("0000644", at: 100)
+            put("0000000", at: 108)
+            put("0000000", at: 116)
+            func octal(_ value: Int, digits: Int) -> String {
+                let text = String(value, radix: 8)
+                return String(repeating: "0", count: digits - text.count) + text
+            }
+            put(octal(bytes.count, digits: 11), at: 124)
+            put("00000000000", at: 136)
+            put("        ", at: 148)
+            header[156] = UInt8(ascii: "0")
+            put("ustar", at: 257)
+            put("00", at: 263)
+            let sum = header.reduce(0) { $0 + Int($1) }
+            put(octal(sum, digits: 6), at: 148)
+            header[154] = 0
+            header[155] = UInt8(ascii: " ")
+            tar += header + bytes + [UInt8](repeating: 0, count: (512 - bytes.count % 512) % 512)
+        }
+        tar += [UInt8](repeating: 0, count: 1024)
+        return Deflater.compress(tar, gzip: true)
+    }
+
+    let first = Array("first batch".utf8)
+    let second = [UInt8](repeating: 7, count: 1_300)
+    var archive: RemoteArchive {
+        RemoteArchive(
+            name: "sample.tar.gz", urls: [URL(string: "https://example.invalid/sample.tar.gz")!], folder: "sample-bin",
+            members: ["sample-bin/one.bin": SHA256.hex(of: first), "sample-bin/two.bin": SHA256.hex(of: second)])
+    }
+
+    @Test func membersAreUnpackedVerifiedAndFoundAgain() throws {
+        let cache = TestData.temporaryDirectory()
+        let bytes = Self.tarGz([("sample-bin/readme.txt", Array("not kept".utf8)), ("sample-bin/one.bin", first), ("sample-bin/two.bin", second)])
+        let store = DataStore(cacheDirectory: cache.path, transport: FakeTransport(files: [archive.urls[0]: bytes]), environment: [:])
+        let folder = try store.fetch(archive)
+        #expect(folder.path == cache.appendingPathComponent("sample-bin").path)
+        #expect(try Array(Data(contentsOf: folder.appendingPathComponent("two.bin"))) == second)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["one.bin", "two.bin"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path) == ["sample-bin"])
+        // Found again without the network; a damaged local member is reported, not replaced.
+        let offline = DataStore(cacheDirectory: cache.path, transport: FakeTransport(files: [:]), environment: [:])
+        #expect(try offline.fetch(archive).path == folder.path)
+        try Data("damaged".utf8).write(to: folder.appendingPathComponent("one.bin"))
+        #expect(throws: DataError.checksumMismatch(
+            file: folder.appendingPathComponent("one.bin").path, expected: SHA256.hex(of: first), actual: SHA256.hex(of: Array("damaged".utf8)), deleted: false)) {
+            try offline.fetch(archive)
+        }
+    }
+
+    @Test func anArchiveInADataFolderIsUnpackedAndKept() throws {
+        let (data, cache) = (TestData.temporaryDirectory(), TestData.temporaryDirectory())
+        let copy = data.appendingPathComponent("sample.tar.gz")
+        try Data(Self.tarGz([("sample-bin/one.bin", first), ("sample-bin/two.bin", second)])).write(to: copy)
+        let store = DataStore(dataDirectory: data.path, cacheDirectory: cache.path, transport: FakeTransport(files: [:]), environment: [:])
+        #expect(try store.fetch(archive).path == cache.appendingPathComponent("sample-bin").path)
+        #expect(FileManager.default.fileExists(atPath: copy.path))
+    }
+
+    @Test func aTamperedOrIncompleteArchiveLeavesNothing() throws {
+        for files in [[("sample-bin/one.bin", Array("tampered".utf8)), ("sample-bin/two.bin", second)], [("sample-bin/one.bin", first)]] {
+            let cache = TestData.temporaryDirectory()
+            let store = DataStore(cacheDirectory: cache.path, transport: FakeTransport(files: [archive.urls[0]: Self.tarGz(files)]), environment: [:])
+            #expect(throws: DataError.self) { try store.fetch(archive) }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).isEmpty)
+        }
+    }
+}
