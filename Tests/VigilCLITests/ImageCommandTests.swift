@@ -89,4 +89,23 @@ struct ImageCommandTests {
         #expect(html.contains("ROC AUC") && html.contains("Confusion matrix"))
         #expect(html.components(separatedBy: "data:image/png;base64,").count - 1 == 4 * 5)
     }
+
+    /// `--data mnist` reads MNIST's idx files from a folder `mnist` in the data folder (here
+    /// generated: 20 images of 8×8, so that the network stays small).
+    @Test func trainsOnMNISTFromTheDataFolder() throws {
+        let data = temporaryFolder("vigil-mnist")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let folder = data.appendingPathComponent("mnist")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        func bigEndian(_ values: [Int]) -> [UInt8] { values.flatMap { value in (0..<4).map { UInt8((value >> (24 - 8 * $0)) & 0xFF) } } }
+        let pixels = (0..<(20 * 64)).map { UInt8(($0 * 37) % 256) }
+        try Data([0, 0, 8, 3] + bigEndian([20, 8, 8]) + pixels).write(to: folder.appendingPathComponent("train-images-idx3-ubyte"))
+        try Data([0, 0, 8, 1] + bigEndian([20]) + (0..<20).map { UInt8($0 % 10) }).write(to: folder.appendingPathComponent("train-labels-idx1-ubyte"))
+        let model = data.appendingPathComponent("model").path
+        let trained = try Programs.run(["train", "--detector", "vae", "--data", "mnist", "--data-dir", data.path, "--epochs", "1", "--out", model])
+        #expect(trained.status == 0, "\(trained.standardError)")
+        #expect(try DetectorStore.load(from: URL(fileURLWithPath: model)).training?.imageShape == ImageShape(height: 8, width: 8, channels: 1))
+        let missing = try Programs.run(["train", "--data", "mnist", "--data-dir", data.appendingPathComponent("none").path, "--out", model + "2"])
+        #expect(missing.status != 0 && missing.standardError.contains("train-images-idx3-ubyte"), "\(missing.standardError)")
+    }
 }
