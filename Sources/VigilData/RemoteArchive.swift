@@ -76,10 +76,10 @@ extension DataStore {
             try TarArchive.forEachFile(path: downloaded.path) { name, _, read in
                 guard let digest = archive.members[name] else { return }
                 let target = unpacking.appendingPathComponent((name as NSString).lastPathComponent)
-                guard let handle = FileHandle(forWritingAtPath: target.path) ?? {
-                    FileManager.default.createFile(atPath: target.path, contents: nil)
-                    return FileHandle(forWritingAtPath: target.path)
-                }() else { throw DataError.ioFailure(file: target.path, reason: "cannot create the file") }
+                // A new, empty file (truncating a member the archive holds twice).
+                guard FileManager.default.createFile(atPath: target.path, contents: nil), let handle = FileHandle(forWritingAtPath: target.path) else {
+                    throw DataError.ioFailure(file: target.path, reason: "cannot create the file")
+                }
                 defer { try? handle.close() }
                 var buffer = [UInt8](repeating: 0, count: 1 << 20)
                 while true {
