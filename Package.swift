@@ -12,11 +12,16 @@ let package = Package(
         .library(name: "VigilDetect", targets: ["VigilDetect"]),
         .library(name: "VigilPlot", targets: ["VigilPlot"]),
         .library(name: "VigilExperiments", targets: ["VigilExperiments"]),
+        .library(name: "VigilServer", targets: ["VigilServer"]),
         .executable(name: "vigil", targets: ["vigil"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.9.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -31,6 +36,19 @@ let package = Package(
         .target(name: "VigilPlot", dependencies: ["VigilEval", "VigilTensor"]),
         // The documented protocols (alibi KDD, DAGMM, deepad) and the composition of their reports.
         .target(name: "VigilExperiments", dependencies: ["VigilDetect", "VigilData", "VigilEval", "VigilNN", "VigilPlot", "VigilTensor"]),
+        // The scoring service: the V2 inference protocol, the simple form, metrics and the dashboard.
+        .target(
+            name: "VigilServer",
+            dependencies: [
+                "VigilDetect", "VigilData", "VigilEval", "VigilPlot", "VigilTensor",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "_TestSupport", dependencies: ["VigilTensor"]),
         // Saves a detector over and over, for the test that kills a save half-way.
         .executableTarget(name: "_SaveLoop", dependencies: ["VigilDetect", "VigilTensor"]),
@@ -44,6 +62,7 @@ let package = Package(
                 "VigilDetect",
                 "VigilPlot",
                 "VigilExperiments",
+                "VigilServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -56,6 +75,12 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "VigilExperimentsTests", dependencies: ["VigilExperiments", "VigilData", "VigilTensor"]),
         .testTarget(name: "VigilPlotTests", dependencies: ["VigilPlot", "VigilEval", "VigilData", "VigilTensor"], exclude: ["Expected"]),
+        .testTarget(
+            name: "VigilServerTests",
+            dependencies: [
+                "VigilServer", "VigilDetect", "VigilTensor", "_TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(name: "VigilDataTests", dependencies: ["VigilData", "VigilTensor", "_TestSupport"]),
         // Runs the built `vigil` program as a user would: bad input, data safety, signals.
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "_SaveLoop", "VigilDetect", "VigilData", "VigilPlot", "VigilTensor", "_TestSupport"]),

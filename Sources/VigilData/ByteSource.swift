@@ -3,10 +3,12 @@ import Foundation
 import VigilTensor
 
 /// A file read in chunks, inflated on the fly when it is gzip-compressed (detected from
-/// its magic bytes `1f 8b`), so files of any size stream through bounded memory.
+/// its magic bytes `1f 8b`), so files of any size stream through bounded memory; or bytes
+/// already in memory (a request's body), read the same way.
 final class ByteSource {
+    /// The file, or the name given to bytes in memory, as errors name it.
     let path: String
-    private let handle: FileHandle
+    private let handle: FileHandle?
     private var inflater: Inflater?
     private var compressedChunk = Data()
     private var compressedOffset = 0
@@ -34,6 +36,14 @@ final class ByteSource {
         }
         if magic == Data([0x1F, 0x8B]) { inflater = try Inflater(format: .gzip, file: path) }
         compressedChunk = magic
+    }
+
+    /// The bytes `bytes`, named `name` in errors; gzip-compressed ones are inflated as read.
+    init(bytes: [UInt8], name: String) throws {
+        path = name
+        handle = nil
+        if bytes.starts(with: [0x1F, 0x8B]) { inflater = try Inflater(format: .gzip, file: name) }
+        compressedChunk = Data(bytes)
     }
 
 
@@ -91,6 +101,8 @@ final class ByteSource {
     }
 
     private func readChunk(max: Int) throws -> Data {
+        // Bytes in memory are all in the first chunk.
+        guard let handle else { return Data() }
         do { return try handle.read(upToCount: max) ?? Data() } catch {
             throw DataError.ioFailure(file: path, reason: error.localizedDescription)
         }

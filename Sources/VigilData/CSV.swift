@@ -23,6 +23,28 @@ public enum CSV {
         path: String, labelColumn: String? = nil, labels: LabelCoding = .numeric, excluding: Set<String> = [],
         categorical: CategoricalColumns = .none, delimiter: Character = ",", limits: InputLimits = .current
     ) throws -> Dataset {
+        try read(
+            source: ByteSource(path: path), labelColumn: labelColumn, labels: labels, excluding: excluding, categorical: categorical,
+            delimiter: delimiter, limits: limits)
+    }
+
+    /// Reads a numeric table held in memory (a request's body, plain or gzip-compressed), as
+    /// ``read(path:labelColumn:labels:excluding:categorical:delimiter:limits:)`` reads a
+    /// file; errors name `name` where they would name the file.
+    public static func read(
+        bytes: [UInt8], name: String, labelColumn: String? = nil, labels: LabelCoding = .numeric, excluding: Set<String> = [],
+        categorical: CategoricalColumns = .none, delimiter: Character = ",", limits: InputLimits = .current
+    ) throws -> Dataset {
+        try read(
+            source: ByteSource(bytes: bytes, name: name), labelColumn: labelColumn, labels: labels, excluding: excluding,
+            categorical: categorical, delimiter: delimiter, limits: limits)
+    }
+
+    private static func read(
+        source: ByteSource, labelColumn: String?, labels: LabelCoding, excluding: Set<String>,
+        categorical: CategoricalColumns, delimiter: Character, limits: InputLimits
+    ) throws -> Dataset {
+        let path = source.path
         guard let separator = delimiter.asciiValue else {
             throw DataError.invalidArgument(name: "delimiter", expected: "an ASCII character", actual: "\(delimiter)")
         }
@@ -33,7 +55,7 @@ public enum CSV {
         var targets: [Int] = []
         var rows = 0
         var categories = CategoricalReader(categorical)
-        try forEachRecord(path: path, delimiter: separator, limits: limits) { fields, line in
+        try forEachRecord(source: source, delimiter: separator, limits: limits) { fields, line in
             guard let names = header else {
                 let names = (0..<fields.count).map { fields.string($0) }
                 header = names
@@ -139,14 +161,15 @@ public enum CSV {
 
     /// Calls `body` with the fields of every record (quotes removed) and the line on which
     /// the record starts.
-    static func forEachRecord(path: String, delimiter: UInt8, limits: InputLimits = .current, _ body: (Record, Int) throws -> Void) throws {
+    static func forEachRecord(source: ByteSource, delimiter: UInt8, limits: InputLimits = .current, _ body: (Record, Int) throws -> Void) throws {
+        let path = source.path
         var record = Record()
         var fieldStart = 0
         var inQuotes = false
         var startLine = 0
         var quoteLine = 0
         var quoteColumn = 0
-        try LineReader.forEachLine(path, maximumLineBytes: limits.maximumLineBytes) { line, number in
+        try LineReader.forEachLine(source, maximumLineBytes: limits.maximumLineBytes) { line, number in
             if !inQuotes {
                 if line.isEmpty { return }
                 startLine = number
@@ -252,7 +275,7 @@ extension CSV {
             values.removeAll(keepingCapacity: true)
             lines.removeAll(keepingCapacity: true)
         }
-        try forEachRecord(path: path, delimiter: 0x2C) { fields, line in
+        try forEachRecord(source: ByteSource(path: path), delimiter: 0x2C) { fields, line in
             guard let names = header else {
                 let names = (0..<fields.count).map { fields.string($0) }
                 header = names

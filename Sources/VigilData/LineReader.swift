@@ -11,7 +11,14 @@ enum LineReader {
     static func forEachLine(
         _ path: String, maximumLineBytes: Int = InputLimits.current.maximumLineBytes, _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void
     ) throws {
-        let source = try ByteSource(path: path)
+        try forEachLine(ByteSource(path: path), maximumLineBytes: maximumLineBytes, body)
+    }
+
+    /// Calls `body` with every line of `source`, as ``forEachLine(_:maximumLineBytes:_:)-(String,_,_)`` does for a file.
+    static func forEachLine(
+        _ source: ByteSource, maximumLineBytes: Int = InputLimits.current.maximumLineBytes, _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void
+    ) throws {
+        let path = source.path
         var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ByteSource.chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         var filled = 0
@@ -63,7 +70,7 @@ enum LineReader {
 }
 
 /// Parses decimal numbers from bytes without creating strings.
-enum NumberParser {
+public enum NumberParser {
     private static let powersOfTen: [Double] = (0...22).map { exponent in
         var value = 1.0
         for _ in 0..<exponent { value *= 10 }
@@ -74,7 +81,7 @@ enum NumberParser {
     /// `nil` when it is not a number. Up to 19 significant digits and exponents within
     /// ±22 are converted exactly (one correctly rounded division); other forms go
     /// through `strtod`.
-    static func double(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+    public static func double(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
         var index = 0
         let count = text.count
         guard count > 0 else { return nil }

@@ -8,7 +8,8 @@ public enum FileScoring {
     /// Scores every row of `input` (CSV with a header, plain or gzip, streamed in batches of
     /// `batchSize` rows; a 2-D NPY; an NPZ's features array, `featuresKey` or the usual name) and writes `instance_score`, `is_outlier` (as
     /// ``OutlierDetector/predict(_:returnFeatureScores:)`` flags it) and, with
-    /// `featureScores`, one score per feature, as CSV or (for a `.json` path) a JSON array.
+    /// `featureScores`, one score per feature, as CSV or (for a `.json` path) the
+    /// ``PredictionJSON`` document the scoring service answers with.
     /// `output` nil (or `-`) writes to standard output; it may be neither the input nor any
     /// of `others` (the detector's own files). A CSV's `labelColumn`, when named,
     /// and the `excluding` columns are left out of the features; the categorical columns the
@@ -21,12 +22,10 @@ public enum FileScoring {
         excluding: Set<String> = [], featuresKey: String? = nil,
         featureScores: Bool = false, batchSize: Int = 65_536
     ) throws {
-        guard detector.threshold != nil else { throw DetectorError.noThreshold(detector: type(of: detector).kind) }
+        guard let threshold = detector.threshold else { throw DetectorError.noThreshold(detector: type(of: detector).kind) }
         let path = output == "-" ? nil : output
-        let json = path?.lowercased().hasSuffix(".json") ?? false
-        let writer = try ScoreWriter(path: path, json: json, inputs: [input] + others)
+        let writer = try ScoreWriter(path: path, json: path?.lowercased().hasSuffix(".json") ?? false, inputs: [input] + others)
         do {
-            var header = false
             var rowsBefore = 0
             func emit(_ batch: Tensor, _ lines: [Int]?) throws {
                 guard batch.shape[1] == detector.featureCount else {
@@ -39,18 +38,7 @@ public enum FileScoring {
                     throw located(error, file: input, lines: lines, rowsBefore: rowsBefore)
                 }
                 rowsBefore += batch.shape[0]
-                if !header {
-                    header = true
-                    let extra = prediction.featureScores != nil ? (0..<detector.featureCount).map { "feature_score_\($0)" } : []
-                    writer.begin(columns: ["instance_score", "is_outlier"] + extra)
-                }
-                for row in 0..<batch.shape[0] {
-                    var values = [Double(prediction.instanceScores[row]), Double(prediction.isOutlier[row])]
-                    if let feature = prediction.featureScores {
-                        values += (0..<detector.featureCount).map { Double(feature[row, $0]) }
-                    }
-                    try writer.row(values)
-                }
+                try writer.write(prediction, featureScores: featureScores)
             }
             let lowered = input.lowercased()
             let categorical = detector.training?.categorical ?? []
@@ -63,7 +51,7 @@ public enum FileScoring {
                     features, _, lines in try emit(features, lines)
                 }
             }
-            try writer.finish()
+            try writer.finish(meta: detector.predictionMeta(threshold: threshold.value))
         } catch {
             writer.abandon()
             throw error
@@ -101,13 +89,14 @@ public enum FileScoring {
     }
 }
 
-/// Writes score rows to a temporary file renamed into place at the end (or to standard output).
+/// Writes scores to a temporary file renamed into place at the end (or to standard output):
+/// CSV rows, or the ``PredictionJSON`` document for a `.json` path.
 final class ScoreWriter {
     private let json: Bool
     private let stream: OutputFile.Stream?
-    private var columns: [String] = []
-    private var pending = ""
-    private var first = true
+    private var document: PredictionJSON.Stream?
+    private var pending: [UInt8] = []
+    private var started = false
 
     /// A writer to `path` (standard output when `nil`), which must be none of `inputs`.
     init(path: String?, json: Bool, inputs: [String]) throws {
@@ -115,36 +104,45 @@ final class ScoreWriter {
         stream = try path.map { try OutputFile.Stream(path: $0, inputs: inputs) }
     }
 
-    func begin(columns: [String]) {
-        self.columns = columns
-        pending += json ? "[" : columns.joined(separator: ",") + "\n"
-    }
-
-    func row(_ values: [Double]) throws {
+    /// Writes a batch's scores (and its feature scores when asked for and there are any).
+    func write(_ prediction: Prediction, featureScores: Bool) throws {
+        let features = featureScores ? prediction.featureScores : nil
         if json {
-            let fields = zip(columns, values).map { name, value in
-                name == "is_outlier" ? "\"\(name)\":\(Int(value))" : "\"\(name)\":\(Float(value))"
-            }
-            pending += (first ? "\n" : ",\n") + "{" + fields.joined(separator: ",") + "}"
+            if document == nil { document = PredictionJSON.Stream(meta: prediction.meta, featureScores: features != nil) }
+            pending += document!.append(prediction)
         } else {
-            pending += values.enumerated().map { columns[$0.offset] == "is_outlier" ? String(Int($0.element)) : String(Float($0.element)) }
-                .joined(separator: ",") + "\n"
+            if !started {
+                let extra = features.map { feature in (0..<feature.shape[1]).map { "feature_score_\($0)" } } ?? []
+                pending += Array((["instance_score", "is_outlier"] + extra).joined(separator: ",").utf8) + [0x0A]
+            }
+            for row in prediction.instanceScores.indices {
+                var fields = [prediction.instanceScores[row].description, String(prediction.isOutlier[row])]
+                if let feature = features {
+                    let width = feature.shape[1]
+                    fields += feature.scalars[(row * width)..<((row + 1) * width)].map(\.description)
+                }
+                pending += Array(fields.joined(separator: ",").utf8) + [0x0A]
+            }
         }
-        first = false
-        if pending.utf8.count > 1 << 20 { try flush() }
+        started = true
+        if pending.count > 1 << 20 { try flush() }
     }
 
     private func flush() throws {
-        if let stream { try stream.write(Array(pending.utf8)) } else {
-            do { try FileHandle.standardOutput.write(contentsOf: Data(pending.utf8)) } catch {
+        if let stream { try stream.write(pending) } else {
+            do { try FileHandle.standardOutput.write(contentsOf: Data(pending)) } catch {
                 throw OutputError.failed(file: "standard output", reason: error.localizedDescription)
             }
         }
-        pending = ""
+        pending.removeAll(keepingCapacity: true)
     }
 
-    func finish() throws {
-        if json { pending += columns.isEmpty ? "[]\n" : "\n]\n" }
+    /// Ends the document (a JSON file with no rows still gets one) and renames the file into place.
+    func finish(meta: Prediction.Meta) throws {
+        if json {
+            var document = document ?? PredictionJSON.Stream(meta: meta, featureScores: false)
+            pending += document.finish()
+        }
         try flush()
         try stream?.commit()
     }

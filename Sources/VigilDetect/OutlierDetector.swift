@@ -129,6 +129,10 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     /// `height · width · channels` values (``ImageShape``); scoring and reports read images of
     /// this shape. Absent for a table.
     public var imageShape: ImageShape?
+    /// The names of the features in the order the detector reads them (the table's columns
+    /// without the label and the excluded ones, one-hot columns last). Absent for images and
+    /// for detectors saved before Vigil recorded them.
+    public var featureNames: [String]?
 
     public init(_ options: FitOptions) {
         epochs = options.epochs
@@ -322,6 +326,12 @@ extension OutlierDetector {
         threshold = Threshold(value: percentile(values, q), rule: rule, outlierType: outlierType)
     }
 
+    /// The metadata of this detector's predictions with the threshold `threshold`: its kind,
+    /// `"image"` for a detector trained on images (else `"tabular"`) and the library's version.
+    public func predictionMeta(threshold: Float) -> Prediction.Meta {
+        .init(name: Self.kind, dataType: training?.imageShape == nil ? "tabular" : "image", threshold: threshold, version: Vigil.version)
+    }
+
     /// Scores a batch and flags `score > threshold`.
     public func predict(_ batch: Tensor, returnFeatureScores: Bool = true) throws -> Prediction {
         guard let threshold else { throw DetectorError.noThreshold(detector: Self.kind) }
@@ -335,7 +345,7 @@ extension OutlierDetector {
             featureIsOutlier = flags
         }
         return Prediction(
-            meta: .init(name: Self.kind, dataType: "tabular", threshold: threshold.value, version: Vigil.version),
+            meta: predictionMeta(threshold: threshold.value),
             instanceScores: scores.instance, featureScores: returnFeatureScores ? scores.feature : nil,
             isOutlier: isOutlier, featureIsOutlier: featureIsOutlier)
     }

@@ -75,9 +75,11 @@ struct Train: ParsableCommand {
         let (training, thresholdBatch, everyRow): (Tensor, Tensor, Tensor)
         var categorical: [CategoricalColumn] = []
         var imageShape: ImageShape?
+        var featureNames: [String]?
         if data == "kdd" {
             let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
             let kdd = try KDDCup.continuousView(path: path.path)
+            featureNames = kdd.featureNames
             training = try kdd.outlierBatch(samples: 400_000, outlierPercentage: 0, seed: seed).features
             thresholdBatch = try kdd.outlierBatch(samples: 1000, outlierPercentage: 5, seed: seed).features
             everyRow = thresholdBatch
@@ -104,6 +106,7 @@ struct Train: ParsableCommand {
             case nil: rows = try table.read(data)
             }
             categorical = rows.categorical
+            if imageShape == nil { featureNames = rows.featureNames }
             let normal = rows.targets.map { targets in rows.rows(targets.indices.filter { targets[$0] == 0 }) } ?? rows
             guard normal.count > 0 else {
                 throw DataError.malformed(file: data, expected: "some normal rows to train on", actual: "every row labelled an outlier")
@@ -136,6 +139,7 @@ struct Train: ParsableCommand {
         _ = try model.fit(training, options: options)
         if !categorical.isEmpty { model.training?.categorical = categorical }
         model.training?.imageShape = imageShape
+        model.training?.featureNames = featureNames
         if let falsePositiveRate {
             try model.inferThreshold(normalBatch: thresholdBatch, falsePositiveRate: falsePositiveRate)
         } else if let contamination {

@@ -3,17 +3,18 @@ import VigilTensor
 
 /// The `vigil` command line.
 @main
-struct Vigil: ParsableCommand {
+struct Vigil: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Deep outlier detection: train, evaluate, save, load and serve detectors.",
-        subcommands: [Demo.self, Train.self, Score.self, Evaluate.self, Report.self, Plot.self, DataCommand.self, Bench.self]
+        subcommands: [Demo.self, Train.self, Score.self, Evaluate.self, Report.self, Plot.self, DataCommand.self, Bench.self, Serve.self]
     )
 
-    /// Runs the command; an interrupted or terminated run removes its partial outputs first.
-    static func main() {
-        TemporaryPaths.removeOnTermination()
+    /// Runs the command; an interrupted or terminated run removes its partial outputs first
+    /// (the service handles SIGTERM and SIGINT itself: it drains its requests, and writes nothing).
+    static func main() async {
+        if CommandLine.arguments.dropFirst().first != "serve" { TemporaryPaths.removeOnTermination() }
         MemoryReuse.keepFreedBuffers()
-        main(nil)
+        await main(nil)
     }
 }

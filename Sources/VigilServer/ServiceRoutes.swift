@@ -1,0 +1,125 @@
+import Foundation
+import Hummingbird
+import VigilDetect
+import VigilTensor
+
+extension ScoringService {
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/v2/health/live") { _, _ in Self.json(Array("{\"live\":true}\n".utf8)) }
+        router.get("/v2/health/ready") { [self] _, _ in
+            let ready = !store.all.isEmpty
+            return Self.json(Array("{\"ready\":\(ready)}\n".utf8), status: ready ? .ok : .serviceUnavailable)
+        }
+        router.get("/v2") { _, _ in
+            Self.json(Array("{\"name\":\"vigil\",\"version\":\(PredictionJSON.jsonString(Vigil.version)),\"extensions\":[]}\n".utf8))
+        }
+        router.get("/v2/models/{name}") { [self] _, context in
+            Self.json(InferenceProtocol.metadata(try model(context)))
+        }
+        router.get("/v2/models/{name}/ready") { [self] _, context in
+            let model = try model(context)
+            return Self.json(Array("{\"name\":\(PredictionJSON.jsonString(model.name)),\"ready\":true}\n".utf8))
+        }
+        router.post("/v2/models/{name}/infer") { [self] request, context in
+            try await withinTimeLimit { [self] in
+                let model = try model(context)
+                let inference = try InferenceProtocol.request(try await body(request), model: model, maximumRows: options.maximumRows)
+                let prediction = try await score(model, inference.rows, featureScores: inference.outputs.contains("feature_score"))
+                return Self.json(InferenceProtocol.response(prediction, request: inference, modelName: model.name))
+            }
+        }
+        router.post("/v1/models/{name}/predict") { [self] request, context in
+            try await withinTimeLimit { [self] in
+                let model = try model(context)
+                let rows = try await rows(request, model: model)
+                let prediction = try await score(model, rows.features, featureScores: rows.featureScores)
+                return Self.json(PredictionJSON.encode(prediction, featureScores: rows.featureScores))
+            }
+        }
+        router.get("/v1/models") { [self] _, _ in Self.json(try ModelSummary.json(store.all.map(ModelSummary.init))) }
+        router.get("/v1/models/{name}") { [self] _, context in Self.json(try ModelSummary.json(ModelSummary(try model(context)))) }
+        router.get("/metrics") { [self] _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition)))
+        }
+        addDashboardRoutes(to: router)
+    }
+
+    /// The model named in the route, or a 404.
+    func model(_ context: BasicRequestContext) throws -> ServedModel {
+        let name = context.parameters.get("name") ?? ""
+        guard let model = store.model(named: name) else { throw ServiceError.unknownModel(name) }
+        return model
+    }
+
+    /// The request's body, at most ``ServiceOptions/maximumBodyBytes``.
+    func body(_ request: Request) async throws -> [UInt8] {
+        let limit = options.maximumBodyBytes
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit { throw ServiceError.bodyTooLarge(limit: limit) }
+        var bytes: [UInt8] = []
+        for try await chunk in request.body {
+            guard bytes.count + chunk.readableBytes <= limit else { throw ServiceError.bodyTooLarge(limit: limit) }
+            bytes += chunk.readableBytesView
+        }
+        return bytes
+    }
+
+    /// The rows of a simple-form body: CSV when the content type says `text/csv`, else
+    /// `{"instances": …}`. `?feature_scores=true` asks for feature scores; `?label_column=NAME`
+    /// names a CSV's label column.
+    func rows(_ request: Request, model: ServedModel) async throws -> ScoringRows {
+        let bytes = try await body(request)
+        let query = request.uri.queryParameters
+        let featureScores = query.get("feature_scores") == "true"
+        if let type = request.headers[.contentType], type.lowercased().hasPrefix("text/csv") {
+            return try RowRequests.csv(
+                bytes, model: model, labelColumn: query.get("label_column"), featureScores: featureScores, maximumRows: options.maximumRows)
+        }
+        var rows = try RowRequests.instances(bytes, width: model.detector.featureCount, maximumRows: options.maximumRows)
+        rows.featureScores = rows.featureScores || featureScores
+        return rows
+    }
+
+    /// Scores `rows` with `model` on the scoring threads; a non-finite score is a 500 that
+    /// names the model, the row and the stage.
+    func score(_ model: ServedModel, _ rows: Tensor, featureScores: Bool) async throws -> Prediction {
+        let prediction: Prediction
+        do {
+            prediction = try await queue.run { try model.detector.predict(rows, returnFeatureScores: featureScores) }
+        } catch let error as DetectorError {
+            switch error {
+            case let .nonFiniteScore(_, row, stage):
+                logger.error("model \(model.name) gave a non-finite score: \(error)")
+                throw ServiceError(.internalServerError, "model \(model.name) (\(model.kind)) gave a non-finite score for row \(row) (\(stage)); nothing was scored", row: row)
+            case let .notFinite(_, row, column):
+                throw ServiceError.badValue(row: row, column: column, expected: "a finite number", got: "a non-finite value")
+            default:
+                throw ServiceError(.internalServerError, "model \(model.name): \(error)")
+            }
+        }
+        metrics.scored(model: model.name, rows: prediction.instanceScores.count, outliers: prediction.isOutlier.reduce(0, +))
+        return prediction
+    }
+
+    /// Runs `operation`, answering 503 when it takes longer than ``ServiceOptions/requestTimeout``.
+    func withinTimeLimit(_ operation: @escaping @Sendable () async throws -> Response) async throws -> Response {
+        let limit = options.requestTimeout
+        return try await withThrowingTaskGroup(of: Response?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let response = try await group.next()! else {
+                throw ServiceError(.serviceUnavailable, "the request took longer than \(limit) (--request-timeout)")
+            }
+            return response
+        }
+    }
+
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
