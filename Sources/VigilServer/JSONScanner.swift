@@ -65,7 +65,11 @@ struct JSONScanner {
         guard atNumber() else { throw error(expected: "a number") }
         let start = offset
         if bytes[offset] == 0x2D { offset += 1 }
-        guard digits() > 0 else { throw error(expected: "a digit", at: offset) }
+        if offset < bytes.count, bytes[offset] == 0x30 {
+            offset += 1  // a leading zero stands alone
+        } else {
+            guard digits() > 0 else { throw error(expected: "a digit", at: offset) }
+        }
         if offset < bytes.count, bytes[offset] == 0x2E {
             offset += 1
             guard digits() > 0 else { throw error(expected: "a digit after '.'", at: offset) }

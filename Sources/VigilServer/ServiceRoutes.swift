@@ -46,9 +46,10 @@ extension ScoringService {
         addDashboardRoutes(to: router)
     }
 
-    /// The model named in the route, or a 404.
+    /// The model named in the route (percent-decoded), or a 404.
     func model(_ context: BasicRequestContext) throws -> ServedModel {
-        let name = context.parameters.get("name") ?? ""
+        let raw = context.parameters.get("name") ?? ""
+        let name = raw.removingPercentEncoding ?? raw
         guard let model = store.model(named: name) else { throw ServiceError.unknownModel(name) }
         return model
     }

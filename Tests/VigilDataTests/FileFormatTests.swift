@@ -33,6 +33,20 @@ struct CSVTests {
         }
     }
 
+    /// Bytes in memory (a request's body), plain or gzip-compressed, read as a file is, with
+    /// errors that name what the caller called them.
+    @Test func readsBytesInMemory() throws {
+        let text = "a,b,label\n1,2,0\n3,4,1\n"
+        let fromFile = try CSV.read(path: write(text), labelColumn: "label")
+        for bytes in [Array(text.utf8), Deflater.compress(Array(text.utf8), gzip: true)] {
+            let table = try CSV.read(bytes: bytes, name: "the body", labelColumn: "label")
+            #expect(table.features == fromFile.features && table.targets == fromFile.targets && table.featureNames == fromFile.featureNames)
+        }
+        #expect(throws: DataError.fieldCount(file: "the body", line: 3, expected: 3, actual: 2)) {
+            try CSV.read(bytes: Array("a,b,label\n1,2,0\n3,4\n".utf8), name: "the body")
+        }
+    }
+
     @Test func excludedColumnsAreLeftOutAndMustExist() throws {
         let path = write("id,a,note,b,label\nx1,1,\"free text\",2,0\nx2,3,more,4,1\n", name: "excluded.csv")
         let data = try CSV.read(path: path, labelColumn: "label", excluding: ["id", "note"])

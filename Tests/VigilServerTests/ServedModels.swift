@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import VigilDetect
+import VigilServer
+import VigilTensor
+import _TestSupport
+
+/// Small detectors saved in a scratch models folder, and helpers to talk to a service over them.
+enum ServedModels {
+    /// Four features; normal rows are N(0, 1).
+    static let width = 4
+
+    /// Seeded normal rows.
+    static func rows(_ count: Int, seed: UInt64) -> Tensor {
+        var random = SeededRandom(seed: seed)
+        return random.normalTensor([count, width])
+    }
+
+    /// An autoencoder (feature scores) and an AEGMM (none), trained briefly on seeded rows,
+    /// thresholds at the 95th percentile.
+    static func trained(_ kind: String, seed: UInt64 = 0) throws -> any OutlierDetector {
+        let detector: any OutlierDetector = kind == "aegmm"
+            ? OutlierAEGMM.kddPreset(featureCount: width, seed: seed) : try DetectorChoice.ae.make(featureCount: width, seed: seed)
+        _ = try detector.fit(rows(256, seed: seed + 1), options: FitOptions(epochs: 1, batchSize: 64, seed: seed, progress: .silent))
+        try detector.inferThreshold(rows(128, seed: seed + 2), percentile: 95)
+        detector.training?.featureNames = ["a", "b", "c", "d"]
+        return detector
+    }
+
+    /// A models folder holding `ae` and `aegmm`.
+    static func folder() throws -> URL {
+        let folder = ScratchFolders.make("models")
+        for kind in ["ae", "aegmm"] { try trained(kind).save(to: folder.appendingPathComponent(kind)) }
+        return folder
+    }
+
+    /// A service over a fresh models folder.
+    static func service(_ configure: (inout ServiceOptions) -> Void = { _ in }) throws -> ScoringService {
+        var options = ServiceOptions()
+        options.port = 0
+        options.scoringThreads = 2
+        configure(&options)
+        return try ScoringService(models: try folder(), options: options)
+    }
+
+    /// `{"instances": …}` of `rows`.
+    static func instancesBody(_ rows: Tensor) -> ByteBuffer {
+        let width = rows.shape[1]
+        let text = (0..<rows.shape[0]).map { row in "[" + (0..<width).map { "\(rows[row, $0])" }.joined(separator: ",") + "]" }.joined(separator: ",")
+        return ByteBuffer(string: "{\"instances\":[\(text)]}")
+    }
+
+    static func json(_ body: ByteBuffer) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])
+    }
+
+    static func text(_ body: ByteBuffer) -> String { String(buffer: body) }
+}
