@@ -222,9 +222,15 @@ public enum CSV {
         }
     }
 
-    /// Writes a data set as CSV with a header (features, then the target column when the
-    /// data set has targets), atomically: to a temporary file renamed into place.
-    public static func write(_ dataset: Dataset, to path: String, targetColumn: String = "target") throws {
+    /// Writes a data set as CSV (``text(_:targetColumn:)``), atomically: to a temporary file
+    /// renamed into place, never over one of `inputs`.
+    public static func write(_ dataset: Dataset, to path: String, targetColumn: String = "target", inputs: [String] = []) throws {
+        try OutputFile.write(Array(text(dataset, targetColumn: targetColumn).utf8), to: path, inputs: inputs)
+    }
+
+    /// A data set as CSV with a header: the features, then the target column when the data
+    /// set has targets; each value as the shortest text that reads back to the same `Float`.
+    public static func text(_ dataset: Dataset, targetColumn: String = "target") -> String {
         var text = ""
         let names = dataset.featureNames + (dataset.targets == nil ? [] : [targetColumn])
         text += names.map(quoted).joined(separator: ",") + "\n"
@@ -235,7 +241,7 @@ public enum CSV {
             if let targets = dataset.targets { fields.append(String(targets[row])) }
             text += fields.joined(separator: ",") + "\n"
         }
-        try OutputFile.write(Array(text.utf8), to: path)
+        return text
     }
 
     private static func quoted(_ field: String) -> String {

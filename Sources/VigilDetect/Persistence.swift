@@ -58,13 +58,19 @@ extension OutlierDetector {
     /// written to a hidden folder beside `folder` and renamed into place, so a crash never
     /// leaves half a detector. An existing detector folder is replaced (in one atomic swap)
     /// only with `overwrite`; an existing file, link or other folder never.
-    public func save(to folder: URL, overwrite: Bool = false) throws {
+    ///
+    /// - Parameter sample: a CSV of example rows (with a `label` column when they are
+    ///   labelled), saved beside the detector as `sample.csv` for the service's dashboard to
+    ///   offer; none by default.
+    public func save(to folder: URL, overwrite: Bool = false, sample: [UInt8]? = nil) throws {
         guard let registered = self as? any RegisteredDetector else {
             throw PersistenceError.cannotWrite(file: folder.path, reason: "\(Self.kind) cannot be saved")
         }
         let (json, tensors) = try registered.savedFolder()
         let weights = try SafeTensors.encode(tensors, metadata: ["format": "vigil-detector", "kind": Self.kind])
-        try DetectorStore.writeAtomically(folder: folder, files: ["config.json": json, "weights.safetensors": weights], overwrite: overwrite)
+        var files = ["config.json": json, "weights.safetensors": weights]
+        if let sample { files[DetectorStore.sampleFile] = sample }
+        try DetectorStore.writeAtomically(folder: folder, files: files, overwrite: overwrite)
     }
 }
 
@@ -192,8 +198,20 @@ public enum DetectorStore {
         }
     }
 
-    /// The files of a saved detector folder.
-    static let folderFiles: Set<String> = ["config.json", "weights.safetensors"]
+    /// The files of a saved detector folder (the sample is optional).
+    static let folderFiles: Set<String> = ["config.json", "weights.safetensors", sampleFile]
+
+    /// The optional CSV of example rows saved with a detector.
+    public static let sampleFile = "sample.csv"
+
+    /// The example rows saved with the detector in `folder` (``OutlierDetector/save(to:overwrite:sample:)``),
+    /// or `nil` when it has none; a sample that is not a regular file or is larger than a
+    /// `config.json` may be (`VIGIL_MAX_CONFIG_BYTES`) is an error.
+    public static func sample(in folder: URL) throws -> [UInt8]? {
+        let path = folder.appendingPathComponent(sampleFile).path
+        guard PathKind.of(path) != .missing else { return nil }
+        return try read(path, maximumBytes: InputLimits.current.maximumConfigBytes, setting: "VIGIL_MAX_CONFIG_BYTES")
+    }
 
     /// Writes `files` as the folder `folder`, atomically: into a hidden staging folder
     /// beside it, then renamed into place — on Linux an existing detector is swapped out

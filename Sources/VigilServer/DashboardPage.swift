@@ -2,15 +2,18 @@ import Foundation
 import VigilData
 
 /// The dashboard at `/`: one self-contained page (no external assets) that lists the models,
-/// scores pasted or uploaded CSV records through `POST /v1/models/{name}/explain`, shows
-/// VigilPlot's charts and the top records, and polls `GET /v1/stats` for a live panel.
+/// scores pasted or uploaded CSV records (or the model's stored sample) through
+/// `POST /v1/models/{name}/explain`, shows VigilPlot's charts and the top records, and polls
+/// `GET /v1/stats` for a live panel. `/?model=NAME&sample=1` opens with that model's sample
+/// scored (a link to share, and what the screenshot script opens).
 ///
 /// The page's one script is allowed by its SHA-256 in the Content-Security-Policy, so the
 /// browser runs nothing else (the SVG charts it inserts carry no script).
 enum DashboardPage {
     static let script = #"""
     const $ = (id) => document.getElementById(id);
-    const token = new URLSearchParams(location.search).get("token");
+    const query = new URLSearchParams(location.search);
+    const token = query.get("token");
     const headers = (extra) => Object.assign(token ? { Authorization: "Bearer " + token } : {}, extra || {});
     const escapeText = (text) => String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
     const number = (value) => value === null || value === undefined ? "" : Number(value).toPrecision(4);
@@ -27,7 +30,9 @@ enum DashboardPage {
       try {
         models = await call("/v1/models");
         $("model").innerHTML = models.map((m) => `<option value="${escapeText(m.name)}">${escapeText(m.name)} (${escapeText(m.kind)})</option>`).join("");
+        if (query.get("model")) $("model").value = query.get("model");
         showModel();
+        if (query.get("sample") === "1") { await useSample(); await score(); }
       } catch (error) { $("status").textContent = "Cannot list the models: " + error.message; }
     }
 
@@ -36,6 +41,14 @@ enum DashboardPage {
       if (!model) { $("about").textContent = "No model is serving."; return; }
       const names = model.feature_names ? model.feature_names.length + " features" : model.feature_count + " features";
       $("about").textContent = `${model.kind}, ${names}, threshold ${number(model.threshold && model.threshold.value)} (${model.threshold ? model.threshold.rule : "none"})`;
+      $("sample").disabled = !model.has_sample;
+    }
+
+    async function useSample() {
+      const response = await fetch(`/v1/models/${encodeURIComponent($("model").value)}/sample`, { headers: headers() });
+      if (!response.ok) { $("status").textContent = "This model has no stored sample."; return; }
+      $("records").value = await response.text();
+      $("label").value = "";
     }
 
     function guessLabel(text) {
@@ -83,6 +96,7 @@ enum DashboardPage {
 
     $("model").addEventListener("change", showModel);
     $("score").addEventListener("click", score);
+    $("sample").addEventListener("click", useSample);
     $("file").addEventListener("change", async () => { const file = $("file").files[0]; if (file) { $("records").value = await file.text(); $("label").value = ""; } });
     loadModels();
     live();
@@ -112,7 +126,7 @@ enum DashboardPage {
     <section>
     <p>Paste CSV records (a header line, then one record per line; a column named label, target or class is read as labels, 0 = normal) or upload a file.</p>
     <textarea id="records" spellcheck="false" placeholder="duration,src_bytes,…,label"></textarea>
-    <div class="controls"><input type="file" id="file" accept=".csv,text/csv"><label>Label column <input id="label" size="12"></label><button id="score">Score</button><span id="status"></span></div>
+    <div class="controls"><input type="file" id="file" accept=".csv,text/csv"><label>Label column <input id="label" size="12"></label><button id="sample" disabled>Use the model's sample</button><button id="score">Score</button><span id="status"></span></div>
     </section>
     <section id="metrics"></section>
     <section id="charts"></section>

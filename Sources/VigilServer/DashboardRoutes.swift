@@ -10,6 +10,11 @@ extension ScoringService {
                 headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: DashboardPage.contentSecurityPolicy],
                 body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
         }
+        router.get("/v1/models/{name}/sample") { [self] _, context in
+            let model = try model(context)
+            guard let sample = model.sample else { throw ServiceError(.notFound, "model \(model.name) has no stored sample (vigil train --sample-rows)") }
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: sample)))
+        }
         router.get("/v1/stats") { [self] _, _ in Self.json(try ModelSummary.json(metrics.live())) }
         router.post("/v1/models/{name}/explain") { [self] request, context in
             try await withinTimeLimit { [self] in

@@ -17,6 +17,8 @@ public struct ServedModel: @unchecked Sendable {
     let fingerprint: FolderFingerprint
     /// Whether the detector gives a score per feature (reconstruction detectors, BiGAN).
     let hasFeatureScores: Bool
+    /// The example rows saved with the detector (`sample.csv`), for the dashboard.
+    let sample: [UInt8]?
     public let loadedAt: Date
 }
 
@@ -55,6 +57,8 @@ public final class ModelStore: Sendable {
     public let folder: URL
     private let models = Mutex<[String: ServedModel]>([:])
     private let failures = Mutex<[String: (fingerprint: FolderFingerprint?, reason: String)]>([:])
+    /// Serving models whose folder was missing at the last scan.
+    private let missing = Mutex<Set<String>>([])
 
     /// A store over `folder`, which must be a folder; call ``scan()`` to load what is in it.
     public init(folder: URL) throws {
@@ -74,7 +78,9 @@ public final class ModelStore: Sendable {
     public var failed: [String: String] { failures.withLock { $0.mapValues(\.reason) } }
 
     /// Loads every new or changed folder (hidden names, such as a save's temporary, are
-    /// skipped) and forgets models whose folder is gone.
+    /// skipped) and forgets models whose folder has been gone for two scans in a row — a
+    /// folder replaced by removing it and moving a copy into place is missing only for a
+    /// moment, and its model serves on until the copy loads.
     @discardableResult
     public func scan() -> ScanReport {
         var report = ScanReport()
@@ -104,8 +110,12 @@ public final class ModelStore: Sendable {
             }
         }
         let present = Set(names)
+        let missingBefore = missing.withLock { missing in
+            defer { missing = Set(self.models.withLock { $0.keys }).subtracting(present) }
+            return missing
+        }
         report.removed = models.withLock { models in
-            let gone = models.keys.filter { !present.contains($0) }.sorted()
+            let gone = models.keys.filter { !present.contains($0) && missingBefore.contains($0) }.sorted()
             for name in gone { models.removeValue(forKey: name) }
             return gone
         }
@@ -120,9 +130,10 @@ public final class ModelStore: Sendable {
         guard detector.threshold != nil else { throw DetectorError.noThreshold(detector: type(of: detector).kind) }
         let probe = detector.standardizer?.mean ?? [Float](repeating: 0, count: detector.featureCount)
         let scores = try detector.score(Tensor(shape: [1, detector.featureCount], scalars: probe))
+        let sample = try DetectorStore.sample(in: folder)
         return ServedModel(
             name: name, folder: folder, kind: type(of: detector).kind, detector: detector, fingerprint: fingerprint,
-            hasFeatureScores: scores.feature != nil, loadedAt: Date())
+            hasFeatureScores: scores.feature != nil, sample: sample, loadedAt: Date())
     }
 }
 

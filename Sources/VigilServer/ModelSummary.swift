@@ -17,12 +17,13 @@ struct ModelSummary: Encodable {
     var featureCount: Int
     var featureNames: [String]?
     var hasFeatureScores: Bool
+    var hasSample: Bool
     var threshold: ThresholdSummary?
     var training: TrainingRecord?
     var loadedAt: String
 
     enum CodingKeys: String, CodingKey {
-        case name, kind, featureCount = "feature_count", featureNames = "feature_names", hasFeatureScores = "has_feature_scores"
+        case name, kind, featureCount = "feature_count", featureNames = "feature_names", hasFeatureScores = "has_feature_scores", hasSample = "has_sample"
         case threshold, training, loadedAt = "loaded_at"
     }
 
@@ -33,6 +34,7 @@ struct ModelSummary: Encodable {
         featureCount = detector.featureCount
         featureNames = detector.training?.featureNames
         hasFeatureScores = model.hasFeatureScores
+        hasSample = model.sample != nil
         threshold = detector.threshold.map { ThresholdSummary(value: $0.value, rule: Self.describe($0.rule), outlierType: $0.outlierType.rawValue) }
         training = detector.training
         loadedAt = ISO8601DateFormatter().string(from: model.loadedAt)

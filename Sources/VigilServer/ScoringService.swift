@@ -23,6 +23,7 @@ public final class ScoringService: Sendable {
     public let options: ServiceOptions
     let metrics = ServiceMetrics()
     let queue: ScoringQueue
+    let deadlines = RequestDeadlines()
     let logger: Logger
 
     /// A service over the detectors in `models`, loaded at once (a folder that fails to load
@@ -71,12 +72,15 @@ public final class ScoringService: Sendable {
     /// Serves until SIGTERM or SIGINT, then stops accepting, lets the requests in flight
     /// finish and returns.
     public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        defer { queue.stop() }
+        defer { stop() }
         try await application(onServerRunning: onServerRunning).runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 
-    /// Stops the scoring threads (once no request will come).
-    public func stop() { queue.stop() }
+    /// Stops the scoring and deadline threads (once no request will come).
+    public func stop() {
+        queue.stop()
+        deadlines.stop()
+    }
 }
 
 /// Scans the models folder every ``ServiceOptions/reloadInterval`` until shutdown.

@@ -105,19 +105,7 @@ extension ScoringService {
 
     /// Runs `operation`, answering 503 when it takes longer than ``ServiceOptions/requestTimeout``.
     func withinTimeLimit(_ operation: @escaping @Sendable () async throws -> Response) async throws -> Response {
-        let limit = options.requestTimeout
-        return try await withThrowingTaskGroup(of: Response?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let response = try await group.next()! else {
-                throw ServiceError(.serviceUnavailable, "the request took longer than \(limit) (--request-timeout)")
-            }
-            return response
-        }
+        try await deadlines.run(limit: options.requestTimeout, operation)
     }
 
     static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {

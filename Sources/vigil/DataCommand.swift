@@ -5,7 +5,7 @@ import VigilData
 /// `vigil data`: fetch and describe data sets.
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "data", abstract: "Fetch and describe data sets.", subcommands: [Fetch.self, Info.self])
+        commandName: "data", abstract: "Fetch, describe and sample data sets.", subcommands: [Fetch.self, Info.self, Sample.self])
 
     /// The data sets Vigil knows.
     enum Name: String, ExpressibleByArgument, CaseIterable {
@@ -41,6 +41,37 @@ struct DataCommand: ParsableCommand {
                 let path = try location.store.fetch(file, progress: DownloadProgress(name: file.name).report)
                 print("\(file.name): \(path.path) (SHA-256 verified)")
             }
+        }
+    }
+
+    struct Sample: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a seeded sample of KDD Cup '99's 18-feature view with a label column (1 = attack) as CSV.",
+            discussion: """
+                The rows are alibi-detect's create_outlier_batch: --rows records of which \
+                --outlier-percentage are attacks, drawn with --seed. Score them with vigil score \
+                --label-column label, chart them with vigil report, or paste them into the \
+                dashboard of vigil serve.
+                """)
+
+        @Argument(help: "The data set: kdd.") var name: Name
+        @Option(help: "How many rows.") var rows = 1_000
+        @Option(help: "The share of attacks, in percent.") var outlierPercentage: Double = 10
+        @Option(help: "The seed of the draw.") var seed: UInt64 = 0
+        @Option(help: "The CSV file to write (never one of the inputs).") var out: String
+        @OptionGroup var location: Location
+
+        func validate() throws {
+            if name != .kdd { throw ValidationError("vigil data sample takes kdd") }
+            if rows < 1 { throw ValidationError("--rows must be at least 1, got \(rows)") }
+            if !(0...100).contains(outlierPercentage) { throw ValidationError("--outlier-percentage must be in [0, 100], got \(outlierPercentage)") }
+        }
+
+        func run() throws {
+            let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
+            let batch = try KDDCup.continuousView(path: path.path).outlierBatch(samples: rows, outlierPercentage: outlierPercentage, seed: seed)
+            try CSV.write(batch, to: out, targetColumn: "label", inputs: [path.path])
+            print("\(out): \(batch.count) rows, \(batch.targets?.filter { $0 == 1 }.count ?? 0) attacks, \(batch.features.shape[1]) features and a label column")
         }
     }
 

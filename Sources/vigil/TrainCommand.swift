@@ -46,6 +46,7 @@ struct Train: ParsableCommand {
     @Option(help: "VAE only: mse, proba (reconstruction probability) or nll (likelihood with a learnt variance per feature).") var scoreType: OutlierVAE.ScoreType = .meanSquaredError
     @Option(help: "Threshold on instance scores or on feature scores (reconstruction detectors).") var outlierType: OutlierType = .instance
     @Flag(help: "Print the training settings chosen and why.") var explain = false
+    @Option(help: "Save this many of the rows (evenly spaced, with a label column when they are labelled) as sample.csv beside the detector, for the dashboard of vigil serve; tables only.") var sampleRows = 0
 
     @Option(help: "The folder to save the detector to.")
     var out: String
@@ -58,6 +59,7 @@ struct Train: ParsableCommand {
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if sampleRows < 0 { throw ValidationError("--sample-rows must be at least 0, got \(sampleRows)") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
         if scoreType != .meanSquaredError && detector != .vae { throw ValidationError("--score-type applies to --detector vae only") }
         let rules = [thresholdPercentile != nil, falsePositiveRate != nil, contamination != nil].filter { $0 }.count
@@ -76,13 +78,16 @@ struct Train: ParsableCommand {
         var categorical: [CategoricalColumn] = []
         var imageShape: ImageShape?
         var featureNames: [String]?
+        var sampleSource: Dataset?
         if data == "kdd" {
             let path = try location.store.fetch(KDDCup.tenPercentFile, progress: DownloadProgress(name: KDDCup.tenPercentFile.name).report)
             let kdd = try KDDCup.continuousView(path: path.path)
             featureNames = kdd.featureNames
             training = try kdd.outlierBatch(samples: 400_000, outlierPercentage: 0, seed: seed).features
-            thresholdBatch = try kdd.outlierBatch(samples: 1000, outlierPercentage: 5, seed: seed).features
+            let outlierBatch = try kdd.outlierBatch(samples: 1000, outlierPercentage: 5, seed: seed)
+            thresholdBatch = outlierBatch.features
             everyRow = thresholdBatch
+            sampleSource = outlierBatch
         } else {
             let rows: Dataset
             switch try ImageInput.read(data, location: location, featuresKey: table.featuresKey, labelsKey: table.labelsKey) {
@@ -107,11 +112,16 @@ struct Train: ParsableCommand {
             }
             categorical = rows.categorical
             if imageShape == nil { featureNames = rows.featureNames }
+            // A sample of one-hot columns would not read back as the categories they encode.
+            if imageShape == nil && rows.categorical.isEmpty { sampleSource = rows }
             let normal = rows.targets.map { targets in rows.rows(targets.indices.filter { targets[$0] == 0 }) } ?? rows
             guard normal.count > 0 else {
                 throw DataError.malformed(file: data, expected: "some normal rows to train on", actual: "every row labelled an outlier")
             }
             (training, thresholdBatch, everyRow) = (normal.features, normal.features, rows.features)
+        }
+        if sampleRows > 0 && sampleSource == nil {
+            throw ValidationError("--sample-rows applies to a table without categorical columns, not to images")
         }
         // A saved detector may have at most VIGIL_MAX_LAYER_UNITS features: refuse a wider
         // table (or larger image) before training rather than save one that will not load.
@@ -147,9 +157,17 @@ struct Train: ParsableCommand {
         } else {
             try model.inferThreshold(thresholdBatch, percentile: thresholdPercentile ?? 95, outlierType: outlierType)
         }
-        try model.save(to: URL(fileURLWithPath: out), overwrite: overwrite)
+        try model.save(to: URL(fileURLWithPath: out), overwrite: overwrite, sample: sample(of: sampleSource))
         let threshold = model.threshold!
         print("saved \(type(of: model).kind) to \(out) (threshold \(threshold.value), \(describe(threshold.rule)))")
+    }
+
+    /// `--sample-rows` evenly spaced rows of `source` as CSV, labels in a `label` column.
+    private func sample(of source: Dataset?) -> [UInt8]? {
+        guard sampleRows > 0, let source else { return nil }
+        let count = min(sampleRows, source.count)
+        let picked = source.rows((0..<count).map { $0 * source.count / count })
+        return Array(CSV.text(picked, targetColumn: "label").utf8)
     }
 
     private func describe(_ rule: ThresholdRule) -> String {

@@ -10,11 +10,15 @@ struct Vigil: AsyncParsableCommand {
         subcommands: [Demo.self, Train.self, Score.self, Evaluate.self, Report.self, Plot.self, DataCommand.self, Bench.self, Serve.self]
     )
 
-    /// Runs the command; an interrupted or terminated run removes its partial outputs first
-    /// (the service handles SIGTERM and SIGINT itself: it drains its requests, and writes nothing).
+    /// Runs the command; an interrupted or terminated run removes its partial outputs first.
+    /// The service is the exception: it handles SIGTERM and SIGINT itself (it drains its
+    /// requests and writes nothing), and leaves glibc to return freed memory, so that its
+    /// resident size follows its load.
     static func main() async {
-        if CommandLine.arguments.dropFirst().first != "serve" { TemporaryPaths.removeOnTermination() }
-        MemoryReuse.keepFreedBuffers()
+        if CommandLine.arguments.dropFirst().first != "serve" {
+            TemporaryPaths.removeOnTermination()
+            MemoryReuse.keepFreedBuffers()
+        }
         await main(nil)
     }
 }

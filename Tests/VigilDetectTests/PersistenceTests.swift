@@ -52,8 +52,12 @@ struct PersistenceTests {
             // Saving over an existing detector needs overwrite, then replaces it whole.
             #expect(throws: PersistenceError.cannotWrite(
                 file: folder.path, reason: "a saved detector is already there; pass overwrite (--overwrite) to replace it")) { try loaded.save(to: folder) }
+            // A sample saved with the detector is read back, and replaced with the rest.
+            try loaded.save(to: folder, overwrite: true, sample: Array("x\n1\n".utf8))
+            #expect(try DetectorStore.sample(in: folder) == Array("x\n1\n".utf8))
             try loaded.save(to: folder, overwrite: true)
             #expect(try Set(FileManager.default.contentsOfDirectory(atPath: folder.path)) == ["config.json", "weights.safetensors"])
+            #expect(try DetectorStore.sample(in: folder) == nil)
             let parent = try FileManager.default.contentsOfDirectory(atPath: folder.deletingLastPathComponent().path)
             #expect(!parent.contains { $0.hasPrefix(".\(folder.lastPathComponent).vigil-") })
         }

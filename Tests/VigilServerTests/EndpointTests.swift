@@ -27,6 +27,12 @@ struct EndpointTests {
             let threshold = try #require(models[0]["threshold"] as? [String: Any])
             #expect(threshold["rule"] as? String == "percentile 95.0 of the scores of the rows it was set on")
             #expect((models[0]["training"] as? [String: Any])?["epochs"] as? Int == 1)
+            #expect(models.map { $0["has_sample"] as? Bool } == [true, false])
+            let sample = try await client.execute(uri: "/v1/models/ae/sample", method: .get)
+            #expect(sample.status == .ok && sample.headers[.contentType] == "text/csv; charset=utf-8" && ServedModels.text(sample.body) == ServedModels.sample)
+            let none = try await client.execute(uri: "/v1/models/aegmm/sample", method: .get)
+            #expect(none.status == .notFound)
+            #expect(ServedModels.text(none.body) == #"{"error":"model aegmm has no stored sample (vigil train --sample-rows)"}"# + "\n")
         }
     }
 

@@ -91,6 +91,7 @@ struct LiveServiceTests {
             #expect(try await client.execute(uri: "/v1/models/ae/predict", method: .post, body: ServedModels.instancesBody(ServedModels.rows(2, seed: 1))).status == .ok)
 
             try FileManager.default.removeItem(at: folder)
+            #expect(service.reload().removed.isEmpty, "a folder missing at one scan may be being replaced")
             #expect(service.reload().removed == ["ae"])
             #expect(try await client.execute(uri: "/v1/models/ae/predict", method: .post, body: ServedModels.instancesBody(ServedModels.rows(2, seed: 1))).status == .notFound)
             let text = ServedModels.text(try await client.execute(uri: "/metrics", method: .get).body)

@@ -29,10 +29,14 @@ enum ServedModels {
         return detector
     }
 
-    /// A models folder holding `ae` and `aegmm`.
+    /// The sample saved with `ae`.
+    static let sample = "a,b,c,d,label\n0.1,0.2,0.3,0.4,0\n5,5,5,5,1\n"
+
+    /// A models folder holding `ae` (with ``sample``) and `aegmm`.
     static func folder() throws -> URL {
         let folder = ScratchFolders.make("models")
-        for kind in ["ae", "aegmm"] { try trained(kind).save(to: folder.appendingPathComponent(kind)) }
+        try trained("ae").save(to: folder.appendingPathComponent("ae"), sample: Array(sample.utf8))
+        try trained("aegmm").save(to: folder.appendingPathComponent("aegmm"))
         return folder
     }
 
