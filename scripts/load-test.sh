@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sustained load on `vigil serve` over loopback with wrk, while the model's folder is
 # replaced every 10 seconds: 1-row and 1,000-row requests, each at saturation and at half
-# the saturated rate. Prints requests/s, p50/p99/p99.9 latency, non-2xx responses and
-# socket errors per phase, and the service's RSS over the run; fails on any error.
+# the saturated rate. Prints requests/s, p50/p99/p99.9/max latency, non-2xx responses,
+# socket errors and the service's RSS (sampled every 5 s) per phase, and over the run;
+# fails on any error.
 #
 #   scripts/load-test.sh [SECONDS-PER-PHASE]     (default 75: four phases, 5 minutes)
 #
@@ -60,25 +61,31 @@ SAMPLER=$!
 
 failed=0
 phase() {  # NAME BODY CONNECTIONS DELAY-MS
-  local out="$WORK/wrk-$1.txt"
+  local out="$WORK/wrk-$1.txt" before
+  before=$(wc -l < "$WORK/rss.txt" 2>/dev/null || echo 0)
   wrk -t2 -c"$3" -d"${SECONDS_PER_PHASE}s" --timeout 10s --latency -s "$HERE/load/post.lua" "http://127.0.0.1:$PORT" \
     -- "$2" /v1/models/aegmm/predict "$4" > "$out"
-  local rate p50 p99 p999 non2xx socket
+  local rate non2xx socket
   rate=$(awk '/Requests\/sec/ { print $2 }' "$out")
-  p50=$(awk '$1 == "50%" { print $2 }' "$out"); p99=$(awk '$1 == "99%" { print $2 }' "$out")
-  p999=$(awk '$1 == "99.000%" || $1 == "99.9%" { print $2 }' "$out")
   non2xx=$(awk '/Non-2xx/ { print $NF }' "$out"); socket=$(awk '/Socket errors/ { print }' "$out")
-  printf '%-22s %10s req/s   p50 %8s   p99 %8s   non-2xx %s %s\n' "$1" "$rate" "$p50" "$p99" "${non2xx:-0}" "${socket:+($socket)}"
+  printf '%-22s %9s req/s  %s  non-2xx %s%s  RSS %s MiB\n' "$1" "$rate" \
+    "$(awk '/^percentiles_us/ { printf "p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.1f ms", $3 / 1000, $5 / 1000, $7 / 1000, $9 / 1000 }' "$out")" \
+    "${non2xx:-0}" "${socket:+ ($socket)}" \
+    "$(tail -n +"$((before + 1))" "$WORK/rss.txt" | awk 'NR == 1 { min = $1; max = $1 } { if ($1 < min) min = $1; if ($1 > max) max = $1 } END { printf "%.0f–%.0f", min / 1024, max / 1024 }')"
   if [ -n "$non2xx" ] || [ -n "$socket" ]; then failed=1; fi
   RATE=$rate
+  P50=$(awk '/^percentiles_us/ { print $3 / 1000 }' "$out")
 }
 ONE_CONNECTIONS=${CONNECTIONS:-32}
 MANY_CONNECTIONS=${CONNECTIONS:-8}
 phase "1 row, saturated" "$WORK/one.json" "$ONE_CONNECTIONS" 0
-half_one=$(awk -v r="$RATE" -v c="$ONE_CONNECTIONS" 'BEGIN { printf "%d", c * 1000 / (r / 2) }')
+# Half the saturated rate: each connection waits so that its request and the wait take
+# connections / (rate / 2) seconds (wrk's delay is in whole milliseconds).
+half_delay() { awk -v r="$RATE" -v c="$1" -v l="$P50" 'BEGIN { d = c * 1000 / (r / 2) - l; printf "%d", d < 1 ? 1 : d + 0.5 }'; }
+half_one=$(half_delay "$ONE_CONNECTIONS")
 phase "1 row, half rate" "$WORK/one.json" "$ONE_CONNECTIONS" "$half_one"
 phase "1000 rows, saturated" "$WORK/thousand.json" "$MANY_CONNECTIONS" 0
-half_many=$(awk -v r="$RATE" -v c="$MANY_CONNECTIONS" 'BEGIN { printf "%d", c * 1000 / (r / 2) }')
+half_many=$(half_delay "$MANY_CONNECTIONS")
 phase "1000 rows, half rate" "$WORK/thousand.json" "$MANY_CONNECTIONS" "$half_many"
 
 metrics=$(curl -sf "http://127.0.0.1:$PORT/metrics")

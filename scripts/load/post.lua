@@ -19,3 +19,8 @@ end
 function delay()
   return delay_ms
 end
+
+function done(summary, latency, requests)
+  io.write(string.format("percentiles_us p50 %d p99 %d p99.9 %d max %d\n",
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max))
+end
