@@ -13,6 +13,9 @@ final class ByteSource {
     private var compressedChunk = Data()
     private var compressedOffset = 0
     private var finished = false
+    /// For bytes in memory: how much content they may inflate to.
+    private var limit: (bytes: Int, setting: String)?
+    private var produced = 0
     static let chunkSize = 1 << 20
 
     /// Opens a regular file, or a FIFO (streamed like one); a folder, a device or a socket
@@ -38,17 +41,28 @@ final class ByteSource {
         compressedChunk = magic
     }
 
-    /// The bytes `bytes`, named `name` in errors; gzip-compressed ones are inflated as read.
-    init(bytes: [UInt8], name: String) throws {
+    /// The bytes `bytes`, named `name` in errors; gzip-compressed ones are inflated as read,
+    /// to at most `limit.bytes` (the setting `limit.setting` names), so a small compressed
+    /// body cannot unfold into gigabytes.
+    init(bytes: [UInt8], name: String, limit: (bytes: Int, setting: String)? = nil) throws {
         path = name
         handle = nil
         if bytes.starts(with: [0x1F, 0x8B]) { inflater = try Inflater(format: .gzip, file: name) }
         compressedChunk = Data(bytes)
+        self.limit = limit
     }
-
 
     /// Fills `buffer` with the next bytes of (decompressed) content; returns 0 at the end.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = try readContent(into: buffer)
+        produced += count
+        if let limit, produced > limit.bytes {
+            throw DataError.tooLarge(file: path, what: "bytes (decompressed)", limit: limit.bytes, setting: limit.setting)
+        }
+        return count
+    }
+
+    private func readContent(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard !finished else { return 0 }
         guard let inflater else {
             var written = 0

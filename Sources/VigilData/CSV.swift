@@ -30,13 +30,14 @@ public enum CSV {
 
     /// Reads a numeric table held in memory (a request's body, plain or gzip-compressed), as
     /// ``read(path:labelColumn:labels:excluding:categorical:delimiter:limits:)`` reads a
-    /// file; errors name `name` where they would name the file.
+    /// file; errors name `name` where they would name the file. Compressed bytes inflate to
+    /// at most `maximumBytes` (the limit `setting` names, in the error).
     public static func read(
-        bytes: [UInt8], name: String, labelColumn: String? = nil, labels: LabelCoding = .numeric, excluding: Set<String> = [],
-        categorical: CategoricalColumns = .none, delimiter: Character = ",", limits: InputLimits = .current
+        bytes: [UInt8], name: String, maximumBytes: Int = .max, setting: String = "", labelColumn: String? = nil, labels: LabelCoding = .numeric,
+        excluding: Set<String> = [], categorical: CategoricalColumns = .none, delimiter: Character = ",", limits: InputLimits = .current
     ) throws -> Dataset {
         try read(
-            source: ByteSource(bytes: bytes, name: name), labelColumn: labelColumn, labels: labels, excluding: excluding,
+            source: ByteSource(bytes: bytes, name: name, limit: (maximumBytes, setting)), labelColumn: labelColumn, labels: labels, excluding: excluding,
             categorical: categorical, delimiter: delimiter, limits: limits)
     }
 

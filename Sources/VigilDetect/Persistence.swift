@@ -116,6 +116,10 @@ public enum DetectorStore {
                     file: configFile, problem: "training.imageShape \(image) (1 or 3 channels, height·width·channels = featureCount \(configuration.featureCount))")
             }
         }
+        if let names = configuration.training?.featureNames, names.count != configuration.featureCount {
+            throw PersistenceError.malformed(
+                file: configFile, problem: "training.featureNames has \(names.count) names, expected featureCount \(configuration.featureCount)")
+        }
         let tensors = try SafeTensors.decode(try read(weightsFile, maximumBytes: weightLimit, setting: "VIGIL_MAX_ELEMENTS"), file: weightsFile)
         let loader = TensorLoader(tensors: tensors, file: weightsFile)
         try checkDeclaredWeights(configuration.networks, against: loader, configFile)

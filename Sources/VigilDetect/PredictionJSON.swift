@@ -6,7 +6,7 @@ import VigilTensor
 ///
 /// ```json
 /// {"data":{"feature_score":[[…],…],"instance_score":[…],"is_outlier":[0,1,…]},
-///  "meta":{"data_type":"tabular","detector_type":"outlier","name":"aegmm","threshold":…,"version":"0.1.0"}}
+///  "meta":{"data_type":"tabular","detector_type":"outlier","name":"OutlierAEGMM","threshold":…,"version":"0.1.0"}}
 /// ```
 ///
 /// (one line, keys sorted). `feature_score` is `null` when feature scores were not asked for

@@ -46,6 +46,8 @@ struct DashboardAnalysis: Encodable {
 
     /// At most this many records are listed, the highest scores first.
     static let listedRecords = 200
+    /// The most rows the dashboard charts at once (every row is a point of the score chart).
+    static let maximumRows = 20_000
     /// Features listed per record.
     static let topFeatures = 5
 

@@ -14,6 +14,7 @@ enum DashboardPage {
     const $ = (id) => document.getElementById(id);
     const query = new URLSearchParams(location.search);
     const token = query.get("token");
+    if (token) { query.delete("token"); const rest = query.toString(); history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "")); }
     const headers = (extra) => Object.assign(token ? { Authorization: "Bearer " + token } : {}, extra || {});
     const escapeText = (text) => String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
     const number = (value) => value === null || value === undefined ? "" : Number(value).toPrecision(4);
@@ -90,7 +91,8 @@ enum DashboardPage {
         const points = counts.map((c, i) => `${(i * 300 / (counts.length - 1)).toFixed(1)},${(58 - 54 * c / peak).toFixed(1)}`).join(" ");
         $("spark").innerHTML = `<svg width="300" height="60" role="img" aria-label="requests per second"><polyline fill="none" stroke="#1f77b4" stroke-width="1.5" points="${points}"/></svg>`;
         const last = counts.slice(-10).reduce((a, b) => a + b, 0) / 10;
-        $("rate").textContent = `${last.toFixed(1)} requests/s (last 10 s), peak ${peak}/s; latency p50 ${number(stats.p50_ms)} ms, p99 ${number(stats.p99_ms)} ms (last 60 s)`;
+        const errors = stats.errors_per_second.reduce((a, b) => a + b, 0);
+        $("rate").textContent = `${last.toFixed(1)} requests/s (last 10 s), peak ${peak}/s; latency p50 ${number(stats.p50_ms)} ms, p99 ${number(stats.p99_ms)} ms; ${errors} error responses (last 60 s)`;
       } catch (error) { $("rate").textContent = "Live statistics unavailable: " + error.message; }
     }
 
@@ -124,7 +126,7 @@ enum DashboardPage {
     <header><h1>Vigil</h1><label>Model <select id="model"></select></label><span id="about"></span></header>
     <section id="live"><span id="spark"></span><span id="rate">…</span></section>
     <section>
-    <p>Paste CSV records (a header line, then one record per line; a column named label, target or class is read as labels, 0 = normal) or upload a file.</p>
+    <p>Paste CSV records (a header line, then one record per line; a column named label, target, class, outlier, is_outlier or y is read as labels, 0 = normal) or upload a file.</p>
     <textarea id="records" spellcheck="false" placeholder="duration,src_bytes,…,label"></textarea>
     <div class="controls"><input type="file" id="file" accept=".csv,text/csv"><label>Label column <input id="label" size="12"></label><button id="sample" disabled>Use the model's sample</button><button id="score">Score</button><span id="status"></span></div>
     </section>
@@ -146,6 +148,6 @@ enum DashboardPage {
             index = next
         }
         let hash = Data(digest).base64EncodedString()
-        return "default-src 'none'; script-src 'sha256-\(hash)'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'none'"
+        return "default-src 'none'; script-src 'sha256-\(hash)'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     }()
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import VigilDetect
 import VigilPlot
@@ -7,7 +8,10 @@ extension ScoringService {
         router.get("/") { _, _ in
             Response(
                 status: .ok,
-                headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: DashboardPage.contentSecurityPolicy],
+                headers: [
+                    .contentType: "text/html; charset=utf-8", .contentSecurityPolicy: DashboardPage.contentSecurityPolicy,
+                    HTTPField.Name("Referrer-Policy")!: "no-referrer",
+                ],
                 body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
         }
         router.get("/v1/models/{name}/sample") { [self] _, context in
@@ -19,16 +23,21 @@ extension ScoringService {
         router.post("/v1/models/{name}/explain") { [self] request, context in
             try await withinTimeLimit { [self] in
                 let model = try model(context)
-                var rows = try await rows(request, model: model)
-                rows.featureScores = true
-                let prediction = try await score(model, rows.features, featureScores: true)
-                let features = rows.features
-                let reconstructions = try await queue.run { try (model.detector as? any ReconstructingDetector)?.reconstruct(features) }
-                let analysis: DashboardAnalysis
-                do { analysis = try DashboardAnalysis(model: model, rows: rows, prediction: prediction, reconstructions: reconstructions) } catch let error as PlotError {
-                    throw ServiceError(.badRequest, "cannot chart these rows: \(error)")
+                let form = RowForm(request)
+                let bytes = try await body(request)
+                return try await queue.run { [self] in
+                    let rows = try rows(bytes, form, model: model)
+                    guard rows.features.shape[0] <= DashboardAnalysis.maximumRows else {
+                        throw ServiceError.tooManyRows("\(rows.features.shape[0])", limit: DashboardAnalysis.maximumRows, setting: "the dashboard's limit")
+                    }
+                    let prediction = try predict(model, rows.features, featureScores: true)
+                    let reconstructions = try (model.detector as? any ReconstructingDetector)?.reconstruct(rows.features)
+                    let analysis: DashboardAnalysis
+                    do { analysis = try DashboardAnalysis(model: model, rows: rows, prediction: prediction, reconstructions: reconstructions) } catch let error as PlotError {
+                        throw ServiceError(.badRequest, "cannot chart these rows: \(error)")
+                    }
+                    return Self.json(try ModelSummary.json(analysis))
                 }
-                return Self.json(try ModelSummary.json(analysis))
             }
         }
     }

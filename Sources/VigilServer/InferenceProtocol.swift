@@ -10,10 +10,11 @@ enum InferenceProtocol {
     static let numericTypes: Set<String> = ["FP16", "FP32", "FP64", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"]
 
     /// An inference request: `{"id", "parameters", "inputs": [{"name", "shape", "datatype",
-    /// "parameters", "data"}], "outputs": [{"name"}]}`.
+    /// "parameters", "data"}], "outputs": [{"name"}]}`. `data` may be flat or nested (it is read
+    /// in row-major order and must hold the shape's number of values); the input's name is not
+    /// checked (a detector has one input).
     struct Request {
         var id: String?
-        var inputName: String
         var rows: Tensor
         /// The outputs asked for, in order (the two instance outputs when none are named).
         var outputs: [String]
@@ -26,7 +27,7 @@ enum InferenceProtocol {
         let width = model.detector.featureCount
         var scanner = JSONScanner(body)
         var id: String?
-        var inputs: [(name: String?, shape: [Int]?, datatype: String?, values: [Float]?)] = []
+        var inputs: [(shape: [Int]?, datatype: String?, values: [Float]?)] = []
         var outputs: [String]?
         try scanner.begin(0x7B)
         var keys = 0
@@ -34,6 +35,7 @@ enum InferenceProtocol {
             switch key {
             case "id": id = try scanner.string()
             case "inputs":
+                guard inputs.isEmpty else { throw ServiceError(.badRequest, "the request names \"inputs\" twice", expected: "one \"inputs\" key", got: "two") }
                 try scanner.begin(0x5B)
                 var index = 0
                 while try scanner.nextElement(&index) {
@@ -79,18 +81,17 @@ enum InferenceProtocol {
                 expected: "\(shape[0] * width) values", got: "\(values.count) values")
         }
         guard shape[0] > 0 else { throw ServiceError.noRows }
-        let asked = outputs ?? ["instance_score", "is_outlier"]
+        let asked = outputs.flatMap { $0.isEmpty ? nil : $0 } ?? ["instance_score", "is_outlier"]
         if let unknown = asked.first(where: { !outputNames.contains($0) }) {
             throw ServiceError(.badRequest, "unknown output \"\(unknown)\"", expected: outputNames.joined(separator: ", "), got: unknown)
         }
         if asked.contains("feature_score") && !model.hasFeatureScores {
             throw ServiceError(.badRequest, "\(model.name) (\(model.kind)) has no feature scores", expected: "instance_score, is_outlier", got: "feature_score")
         }
-        return Request(id: id, inputName: input.name ?? "x", rows: Tensor(shape: [shape[0], width], scalars: values), outputs: asked)
+        return Request(id: id, rows: Tensor(shape: [shape[0], width], scalars: values), outputs: asked)
     }
 
-    private static func input(_ scanner: inout JSONScanner, width: Int, maximumRows: Int) throws -> (String?, [Int]?, String?, [Float]?) {
-        var name: String?
+    private static func input(_ scanner: inout JSONScanner, width: Int, maximumRows: Int) throws -> ([Int]?, String?, [Float]?) {
         var shape: [Int]?
         var datatype: String?
         var values: [Float]?
@@ -98,7 +99,7 @@ enum InferenceProtocol {
         var keys = 0
         while let key = try scanner.nextKey(&keys) {
             switch key {
-            case "name": name = try scanner.string()
+            case "name": _ = try scanner.string()
             case "datatype": datatype = try scanner.string()
             case "shape":
                 var extents: [Int] = []
@@ -119,11 +120,12 @@ enum InferenceProtocol {
             default: try scanner.skipValue()
             }
         }
-        return (name, shape, datatype, values)
+        return (shape, datatype, values)
     }
 
     /// The response: `{"model_name", "id", "outputs": [{"name", "shape", "datatype", "data"}]}`.
-    static func response(_ prediction: Prediction, request: Request, modelName: String) -> [UInt8] {
+    static func response(_ prediction: Prediction, request: Request, model: ServedModel) throws -> [UInt8] {
+        let modelName = model.name
         let rows = prediction.instanceScores.count
         var parts: [String] = []
         for name in request.outputs {
@@ -133,7 +135,9 @@ enum InferenceProtocol {
             case "is_outlier":
                 parts.append(output(name, [rows], "BOOL", prediction.isOutlier.map { $0 == 0 ? "false" : "true" }))
             default:
-                let feature = prediction.featureScores!
+                guard let feature = prediction.featureScores else {
+                    throw ServiceError(.internalServerError, "model \(model.name) (\(model.kind)) gave no feature scores")
+                }
                 parts.append(output(name, feature.shape, "FP32", feature.scalars.map(\.description)))
             }
         }

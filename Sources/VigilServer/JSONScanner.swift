@@ -1,9 +1,11 @@
 import VigilData
 
-/// A strict reader of JSON text (RFC 8259) for the service's request bodies: it walks the
-/// bytes once, converts numbers straight into the rows it fills, and says where (the byte
-/// offset) and what it found when the text is not what it expects. Nesting is capped at
-/// ``maximumDepth`` so a hostile body cannot exhaust the stack.
+/// A reader of JSON text for the service's request bodies, strict about RFC 8259's grammar
+/// (numbers, literals, escapes, control characters): it walks the bytes once, converts
+/// numbers straight into the rows it fills, and says where (the byte offset) and what it
+/// found when the text is not what it expects. Nesting is capped at ``maximumDepth`` so a
+/// hostile body cannot exhaust the stack. Invalid UTF-8 and lone surrogates in strings
+/// become U+FFFD; a repeated key is read again (the readers above refuse the ones that matter).
 struct JSONScanner {
     static let maximumDepth = 64
     private let bytes: [UInt8]

@@ -32,7 +32,7 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         let path = request.uri.path
         if path == "/v2/health/live" || path == "/v2/health/ready" { return try await next(request, context) }
         var given: [UInt8]?
-        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") { given = Array(header.utf8.dropFirst(7)) }
+        if let header = request.headers[.authorization], header.prefix(7).lowercased() == "bearer " { given = Array(header.utf8.dropFirst(7)) }
         if given == nil, path == "/", let query = request.uri.queryParameters.get("token") { given = Array(query.utf8) }
         guard let given, Self.equal(given, token) else { throw ServiceError.unauthorized }
         return try await next(request, context)

@@ -23,16 +23,27 @@ public struct ServedModel: @unchecked Sendable {
 }
 
 /// What identifies a saved folder's contents without reading them: the folder's inode (a
-/// save swaps a new folder into place) and each file's inode, size and modification time.
+/// save swaps a new folder into place) and each file's inode, size and modification time
+/// (the sample's too, when there is one).
 struct FolderFingerprint: Equatable, Sendable {
     var values: [Int]
 
     init?(_ folder: URL) {
         var values: [Int] = []
-        for path in [folder.path, folder.path + "/config.json", folder.path + "/weights.safetensors"] {
+        for (path, required) in [(folder.path, true), (folder.path + "/config.json", true), (folder.path + "/weights.safetensors", true),
+                                 (folder.appendingPathComponent(DetectorStore.sampleFile).path, false)] {
             var info = stat()
-            guard stat(path, &info) == 0 else { return nil }
-            values += [Int(info.st_ino), Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)]
+            guard stat(path, &info) == 0 else {
+                if required { return nil }
+                values += [-1, -1, -1, -1]
+                continue
+            }
+            #if canImport(Darwin)
+            let modified = info.st_mtimespec
+            #else
+            let modified = info.st_mtim
+            #endif
+            values += [Int(info.st_ino), Int(info.st_size), Int(modified.tv_sec), Int(modified.tv_nsec)]
         }
         self.values = values
     }
@@ -59,6 +70,8 @@ public final class ModelStore: Sendable {
     private let failures = Mutex<[String: (fingerprint: FolderFingerprint?, reason: String)]>([:])
     /// Serving models whose folder was missing at the last scan.
     private let missing = Mutex<Set<String>>([])
+    /// Held for a whole scan: the watcher and an explicit reload never scan at once.
+    private let scanning = Mutex(())
 
     /// A store over `folder`, which must be a folder; call ``scan()`` to load what is in it.
     public init(folder: URL) throws {
@@ -83,6 +96,10 @@ public final class ModelStore: Sendable {
     /// moment, and its model serves on until the copy loads.
     @discardableResult
     public func scan() -> ScanReport {
+        scanning.withLock { _ in scanOnce() }
+    }
+
+    private func scanOnce() -> ScanReport {
         var report = ScanReport()
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
             .filter { !$0.hasPrefix(".") && PathKind.isFolder(folder.path + "/" + $0) }.sorted()
@@ -105,6 +122,8 @@ public final class ModelStore: Sendable {
                 _ = failures.withLock { $0.removeValue(forKey: name) }
                 report.loaded.append(name)
             } catch {
+                // A folder that changed while it was read is read again at the next scan.
+                guard FolderFingerprint(path) == before else { continue }
                 failures.withLock { $0[name] = (before, "\(error)") }
                 report.failed[name] = "\(error)"
             }

@@ -50,18 +50,22 @@ enum RowRequests {
 
     /// The rows of a CSV body with a header (plain or gzip-compressed), read as `vigil score`
     /// reads a file: `labelColumn` becomes the targets, the model's categorical columns are
-    /// one-hot encoded as in training. Errors name the body's line and column.
-    static func csv(_ body: [UInt8], model: ServedModel, labelColumn: String?, featureScores: Bool, maximumRows: Int) throws -> ScoringRows {
+    /// one-hot encoded as in training. A compressed body may inflate to `maximumBytes`. Errors
+    /// name the body's line and column.
+    static func csv(
+        _ body: [UInt8], model: ServedModel, labelColumn: String?, featureScores: Bool, maximumRows: Int, maximumBytes: Int
+    ) throws -> ScoringRows {
         let table: Dataset
         do {
             table = try CSV.read(
-                bytes: body, name: "the request body", labelColumn: labelColumn,
+                bytes: body, name: "the request body", maximumBytes: maximumBytes, setting: "--max-body-bytes", labelColumn: labelColumn,
                 categorical: .apply(model.detector.training?.categorical ?? []))
         } catch let error as DataError {
+            if case .tooLarge = error { throw ServiceError(.contentTooLarge, "\(error)") }
             throw ServiceError(.badRequest, "\(error)")
         }
         guard table.count > 0 else { throw ServiceError.noRows }
-        guard table.count <= maximumRows else { throw ServiceError.tooManyRows(table.count, limit: maximumRows) }
+        guard table.count <= maximumRows else { throw ServiceError.tooManyRows("\(table.count)", limit: maximumRows) }
         let width = model.detector.featureCount
         guard table.features.shape[1] == width else {
             throw ServiceError(
@@ -89,7 +93,7 @@ struct ValueReader {
     /// The row at the scanner (an array of `width` numbers).
     mutating func row(_ scanner: inout JSONScanner) throws {
         let row = values.count / width
-        guard row < maximumRows else { throw ServiceError.tooManyRows(row + 1, limit: maximumRows) }
+        guard row < maximumRows else { throw ServiceError.tooManyRows("more than \(maximumRows)", limit: maximumRows) }
         try scanner.begin(0x5B)
         var column = 0
         while try scanner.nextElement(&column) {
@@ -104,7 +108,7 @@ struct ValueReader {
     mutating func flattened(_ scanner: inout JSONScanner, depth: Int = 0) throws {
         guard depth < JSONScanner.maximumDepth else { throw scanner.error(expected: "at most \(JSONScanner.maximumDepth) levels of nesting") }
         if scanner.peek() != 0x5B {
-            guard values.count < maximumRows * width else { throw ServiceError.tooManyRows(maximumRows + 1, limit: maximumRows) }
+            guard values.count < maximumRows * width else { throw ServiceError.tooManyRows("more than \(maximumRows)", limit: maximumRows) }
             try value(&scanner, index: values.count)
             return
         }

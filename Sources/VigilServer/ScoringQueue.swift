@@ -1,25 +1,31 @@
 import Foundation
 import Synchronization
 
-/// Runs scoring on threads of its own, at most `width` jobs at a time, first come first
-/// served, so the event loops and Swift's concurrency pool stay free to read requests and
-/// answer health checks while the cores score.
+/// Runs the requests' work — reading their rows, scoring, writing the answer — on threads
+/// of its own, at most `width` jobs at a time, first come first served, so the event loops
+/// and Swift's concurrency pool stay free to accept connections and answer health checks
+/// while the cores score.
 ///
-/// A caller that is cancelled (its request timed out, its client went away) stops waiting
-/// at once; a job already running finishes and its result is dropped.
+/// At most `capacity` jobs wait; a job beyond that is refused at once (503) rather than
+/// queued behind work that will outlive its client. A caller that is cancelled (its request
+/// timed out, its client went away) stops waiting at once; a job it left that has not
+/// started is skipped, one already running finishes and its result is dropped.
 final class ScoringQueue: Sendable {
     private struct State {
-        var jobs: [@Sendable () -> Void] = []
+        var jobs: [(@Sendable () -> Void)?] = []
         var head = 0
         var stopped = false
+        var waiting: Int { jobs.count - head }
     }
 
     private let state = Mutex(State())
     private let condition = NSCondition()
     let width: Int
+    let capacity: Int
 
-    init(width: Int) {
+    init(width: Int, capacity: Int) {
         self.width = max(1, width)
+        self.capacity = max(1, capacity)
         for index in 0..<self.width {
             let thread = Thread { [self] in self.work() }
             thread.name = "vigil-scoring-\(index)"
@@ -28,20 +34,22 @@ final class ScoringQueue: Sendable {
     }
 
     /// Runs `work` on a scoring thread and returns its result, or throws `CancellationError`
-    /// as soon as the calling task is cancelled.
+    /// as soon as the calling task is cancelled, or a 503 when the queue is full or stopped.
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         let slot = ResumeOnce<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 slot.arm(continuation)
-                submit { if !slot.isFinished { slot.resume(Result { try work() }) } }
+                if let refusal = submit({ if !slot.isFinished { slot.resume(Result { try work() }) } }) {
+                    slot.resume(.failure(refusal))
+                }
             }
         } onCancel: {
             slot.resume(.failure(CancellationError()))
         }
     }
 
-    /// Lets the threads end once the jobs already queued are done.
+    /// Lets the threads end once the jobs already queued are done; later jobs are refused.
     func stop() {
         state.withLock { $0.stopped = true }
         condition.lock()
@@ -49,11 +57,21 @@ final class ScoringQueue: Sendable {
         condition.unlock()
     }
 
-    private func submit(_ job: @escaping @Sendable () -> Void) {
-        state.withLock { $0.jobs.append(job) }
+    /// Queues `job`, or says why it was refused.
+    private func submit(_ job: @escaping @Sendable () -> Void) -> ServiceError? {
+        let refusal: ServiceError? = state.withLock { state in
+            if state.stopped { return ServiceError(.serviceUnavailable, "the service is stopping") }
+            guard state.waiting < capacity else {
+                return ServiceError(.serviceUnavailable, "the service is busy: \(capacity) requests are already waiting to be scored (--max-queued)")
+            }
+            state.jobs.append(job)
+            return nil
+        }
+        if refusal != nil { return refusal }
         condition.lock()
         condition.signal()
         condition.unlock()
+        return nil
     }
 
     private func work() {
@@ -61,8 +79,12 @@ final class ScoringQueue: Sendable {
             let next: (@Sendable () -> Void)? = state.withLock { state in
                 guard state.head < state.jobs.count else { return nil }
                 let job = state.jobs[state.head]
+                state.jobs[state.head] = nil
                 state.head += 1
-                if state.head > 1024, state.head * 2 > state.jobs.count {
+                if state.head == state.jobs.count {
+                    state.jobs.removeAll(keepingCapacity: true)
+                    state.head = 0
+                } else if state.head > 1024, state.head * 2 > state.jobs.count {
                     state.jobs.removeFirst(state.head)
                     state.head = 0
                 }
@@ -73,12 +95,12 @@ final class ScoringQueue: Sendable {
                 continue
             }
             condition.lock()
-            let idle = state.withLock { ($0.head == $0.jobs.count, $0.stopped) }
-            if idle.1 && idle.0 {
+            let (idle, stopped) = state.withLock { ($0.waiting == 0, $0.stopped) }
+            if idle && stopped {
                 condition.unlock()
                 return
             }
-            if idle.0 { condition.wait() }
+            if idle { condition.wait() }
             condition.unlock()
         }
     }

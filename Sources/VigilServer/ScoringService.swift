@@ -14,7 +14,7 @@ import VigilTensor
 ///   the ``PredictionJSON`` that `vigil score --output x.json` writes for the same rows;
 ///   `GET /v1/models`, `GET /v1/models/{name}`;
 /// - `GET /metrics` (Prometheus text), and the dashboard: `GET /`, `POST /v1/models/{name}/explain`,
-///   `GET /v1/stats`.
+///   `GET /v1/models/{name}/sample`, `GET /v1/stats`.
 ///
 /// Models are looked up by name in the loaded set only: a name never becomes a path, so a
 /// name holding `..` or `/` is simply an unknown model (404).
@@ -23,7 +23,7 @@ public final class ScoringService: Sendable {
     public let options: ServiceOptions
     let metrics = ServiceMetrics()
     let queue: ScoringQueue
-    let deadlines = RequestDeadlines()
+    let deadlines: RequestDeadlines
     let logger: Logger
 
     /// A service over the detectors in `models`, loaded at once (a folder that fails to load
@@ -33,7 +33,8 @@ public final class ScoringService: Sendable {
         store = try ModelStore(folder: models)
         self.options = options
         self.logger = logger
-        queue = ScoringQueue(width: options.scoringThreads)
+        queue = ScoringQueue(width: options.scoringThreads, capacity: options.maximumQueued)
+        deadlines = RequestDeadlines()
         reload()
     }
 
@@ -63,6 +64,7 @@ public final class ScoringService: Sendable {
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: router(),
+
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "vigil"),
             services: [ModelWatcher(service: self)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
@@ -91,7 +93,13 @@ struct ModelWatcher: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: service.options.reloadInterval)
-                service.reload()
+                // Loading reads files and scores a probe row: off the concurrency pool.
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    DispatchQueue.global(qos: .utility).async {
+                        service.reload()
+                        done.resume()
+                    }
+                }
             }
         }
     }

@@ -49,8 +49,9 @@ public struct ServiceError: Error, Equatable, Sendable, HTTPResponseError {
         ServiceError(.notFound, "no model named \"\(name.prefix(200))\"")
     }
 
-    static func tooManyRows(_ rows: Int, limit: Int) -> ServiceError {
-        ServiceError(.contentTooLarge, "\(rows) rows, more than the \(limit) a request may hold (--max-rows)", expected: "at most \(limit) rows", got: "\(rows) rows")
+    /// More rows than `limit`, the limit `setting` names.
+    static func tooManyRows(_ rows: String, limit: Int, setting: String = "--max-rows") -> ServiceError {
+        ServiceError(.contentTooLarge, "\(rows) rows; a request may hold at most \(limit) (\(setting))", expected: "at most \(limit) rows", got: "\(rows) rows")
     }
 
     static func bodyTooLarge(limit: Int) -> ServiceError {

@@ -6,7 +6,7 @@ import Synchronization
 
 /// The service's counters and latencies, recorded through swift-metrics into a Prometheus
 /// registry of the service's own (several services in one process do not mix), and a short
-/// window of the last two minutes for the dashboard's live panel.
+/// window of the last minute for the dashboard's live panel.
 ///
 /// Prometheus series (`GET /metrics`):
 /// - `vigil_requests_total{route,status}`, `vigil_request_errors_total{route,status}` (status ≥ 400);
@@ -55,14 +55,14 @@ final class ServiceMetrics: Sendable {
     /// The Prometheus text exposition of every series.
     var exposition: [UInt8] { registry.emitToBuffer() }
 
-    /// Requests per second over the last `seconds` (oldest first) and latency percentiles over them.
-    func live(seconds: Int = 60) -> LiveStatistics {
-        recent.withLock { $0.statistics(seconds: seconds, now: Date().timeIntervalSince1970) }
+    /// Requests and errors per second over the last minute (oldest first) and latency percentiles over it.
+    func live() -> LiveStatistics {
+        recent.withLock { $0.statistics(now: Date().timeIntervalSince1970) }
     }
 }
 
 /// The dashboard's live panel.
-struct LiveStatistics: Codable, Equatable {
+struct LiveStatistics: Encodable {
     var requestsPerSecond: [Int]
     var errorsPerSecond: [Int]
     var p50Milliseconds: Double?
@@ -75,9 +75,9 @@ struct LiveStatistics: Codable, Equatable {
 }
 
 /// Per-second counts and latency histograms (buckets a quarter of a binary order of
-/// magnitude wide, from 1 µs) over the last 120 seconds.
+/// magnitude wide, from 1 µs) over the last 60 seconds.
 struct RecentWindow {
-    static let seconds = 120
+    static let seconds = 60
     static let latencyBuckets = 112
     private var second = [Int](repeating: -1, count: seconds)
     private var requests = [Int](repeating: 0, count: seconds)
@@ -106,7 +106,8 @@ struct RecentWindow {
     /// The upper edge of `bucket`, in milliseconds.
     static func edge(_ bucket: Int) -> Double { pow(2, Double(bucket + 1) / 4) / 1000 }
 
-    func statistics(seconds: Int, now: Double) -> LiveStatistics {
+    func statistics(now: Double) -> LiveStatistics {
+        let seconds = Self.seconds
         let current = Int(now)
         var perSecond: [Int] = []
         var errorCounts: [Int] = []

@@ -20,6 +20,8 @@ public struct ServiceOptions: Sendable {
     public var token: String?
     /// How many requests score at once (default: the machine's cores).
     public var scoringThreads = ProcessInfo.processInfo.activeProcessorCount
+    /// How many requests may wait for a scoring thread before more are answered 503 (default 1,024).
+    public var maximumQueued = 1024
 
     public init() {}
 
@@ -28,12 +30,14 @@ public struct ServiceOptions: Sendable {
         func check(_ ok: Bool, _ name: String, _ expected: String, _ actual: String) throws {
             if !ok { throw ServiceSetupError.invalidOption(name: name, expected: expected, actual: actual) }
         }
+        let day = Duration.seconds(86_400)
         try check((0...65535).contains(port), "--port", "0…65535", "\(port)")
-        try check(maximumBodyBytes >= 1, "--max-body-bytes", "at least 1", "\(maximumBodyBytes)")
-        try check(maximumRows >= 1, "--max-rows", "at least 1", "\(maximumRows)")
-        try check(requestTimeout > .zero, "--request-timeout", "more than 0 seconds", "\(requestTimeout)")
-        try check(reloadInterval > .zero, "--reload-interval", "more than 0 seconds", "\(reloadInterval)")
+        try check((1...(1 << 34)).contains(maximumBodyBytes), "--max-body-bytes", "1…\(1 << 34)", "\(maximumBodyBytes)")
+        try check((1...10_000_000).contains(maximumRows), "--max-rows", "1…10000000", "\(maximumRows)")
+        try check(requestTimeout > .zero && requestTimeout <= day, "--request-timeout", "more than 0 and at most 86400 seconds", "\(requestTimeout)")
+        try check(reloadInterval > .zero && reloadInterval <= day, "--reload-interval", "more than 0 and at most 86400 seconds", "\(reloadInterval)")
         try check((1...256).contains(scoringThreads), "--scoring-threads", "1…256", "\(scoringThreads)")
+        try check((1...1_000_000).contains(maximumQueued), "--max-queued", "1…1000000", "\(maximumQueued)")
         if let token { try check(!token.isEmpty && token.utf8.allSatisfy { (0x21...0x7E).contains($0) }, "--token-file", "a token of printable ASCII without spaces", "\(token.utf8.count) bytes") }
     }
 

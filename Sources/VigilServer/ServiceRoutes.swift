@@ -23,17 +23,24 @@ extension ScoringService {
         router.post("/v2/models/{name}/infer") { [self] request, context in
             try await withinTimeLimit { [self] in
                 let model = try model(context)
-                let inference = try InferenceProtocol.request(try await body(request), model: model, maximumRows: options.maximumRows)
-                let prediction = try await score(model, inference.rows, featureScores: inference.outputs.contains("feature_score"))
-                return Self.json(InferenceProtocol.response(prediction, request: inference, modelName: model.name))
+                let bytes = try await body(request)
+                return try await queue.run { [self] in
+                    let inference = try InferenceProtocol.request(bytes, model: model, maximumRows: options.maximumRows)
+                    let prediction = try predict(model, inference.rows, featureScores: inference.outputs.contains("feature_score"))
+                    return Self.json(try InferenceProtocol.response(prediction, request: inference, model: model))
+                }
             }
         }
         router.post("/v1/models/{name}/predict") { [self] request, context in
             try await withinTimeLimit { [self] in
                 let model = try model(context)
-                let rows = try await rows(request, model: model)
-                let prediction = try await score(model, rows.features, featureScores: rows.featureScores)
-                return Self.json(PredictionJSON.encode(prediction, featureScores: rows.featureScores))
+                let form = RowForm(request)
+                let bytes = try await body(request)
+                return try await queue.run { [self] in
+                    let rows = try rows(bytes, form, model: model)
+                    let prediction = try predict(model, rows.features, featureScores: rows.featureScores)
+                    return Self.json(PredictionJSON.encode(prediction, featureScores: rows.featureScores))
+                }
             }
         }
         router.get("/v1/models") { [self] _, _ in Self.json(try ModelSummary.json(store.all.map(ModelSummary.init))) }
@@ -66,29 +73,23 @@ extension ScoringService {
         return bytes
     }
 
-    /// The rows of a simple-form body: CSV when the content type says `text/csv`, else
-    /// `{"instances": …}`. `?feature_scores=true` asks for feature scores; `?label_column=NAME`
-    /// names a CSV's label column.
-    func rows(_ request: Request, model: ServedModel) async throws -> ScoringRows {
-        let bytes = try await body(request)
-        let query = request.uri.queryParameters
-        let featureScores = query.get("feature_scores") == "true"
-        if let type = request.headers[.contentType], type.lowercased().hasPrefix("text/csv") {
+    /// The rows of a simple-form body: CSV when ``RowForm/csv``, else `{"instances": …}`.
+    func rows(_ bytes: [UInt8], _ form: RowForm, model: ServedModel) throws -> ScoringRows {
+        if form.csv {
             return try RowRequests.csv(
-                bytes, model: model, labelColumn: query.get("label_column"), featureScores: featureScores, maximumRows: options.maximumRows)
+                bytes, model: model, labelColumn: form.labelColumn, featureScores: form.featureScores, maximumRows: options.maximumRows,
+                maximumBytes: options.maximumBodyBytes)
         }
         var rows = try RowRequests.instances(bytes, width: model.detector.featureCount, maximumRows: options.maximumRows)
-        rows.featureScores = rows.featureScores || featureScores
+        rows.featureScores = rows.featureScores || form.featureScores
         return rows
     }
 
-    /// Scores `rows` with `model` on the scoring threads; a non-finite score is a 500 that
+    /// Scores `rows` with `model` (on a scoring thread); a non-finite score is a 500 that
     /// names the model, the row and the stage.
-    func score(_ model: ServedModel, _ rows: Tensor, featureScores: Bool) async throws -> Prediction {
+    func predict(_ model: ServedModel, _ rows: Tensor, featureScores: Bool) throws -> Prediction {
         let prediction: Prediction
-        do {
-            prediction = try await queue.run { try model.detector.predict(rows, returnFeatureScores: featureScores) }
-        } catch let error as DetectorError {
+        do { prediction = try model.detector.predict(rows, returnFeatureScores: featureScores) } catch let error as DetectorError {
             switch error {
             case let .nonFiniteScore(_, row, stage):
                 logger.error("model \(model.name) gave a non-finite score: \(error)")
@@ -103,12 +104,28 @@ extension ScoringService {
         return prediction
     }
 
-    /// Runs `operation`, answering 503 when it takes longer than ``ServiceOptions/requestTimeout``.
+    /// Runs `operation`, answering 503 when it takes longer than ``ServiceOptions/requestTimeout``
+    /// (a job already running on a scoring thread finishes there and its answer is dropped).
     func withinTimeLimit(_ operation: @escaping @Sendable () async throws -> Response) async throws -> Response {
         try await deadlines.run(limit: options.requestTimeout, operation)
     }
 
     static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// How a simple-form request says what it sends and wants: a CSV body (`Content-Type:
+/// text/csv`), its label column (`?label_column=NAME`), feature scores (`?feature_scores=true`).
+struct RowForm: Sendable {
+    var csv: Bool
+    var labelColumn: String?
+    var featureScores: Bool
+
+    init(_ request: Request) {
+        let query = request.uri.queryParameters
+        csv = request.headers[.contentType].map { $0.lowercased().hasPrefix("text/csv") } ?? false
+        labelColumn = query.get("label_column")
+        featureScores = query.get("feature_scores") == "true"
     }
 }

@@ -25,6 +25,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a request may take before it is answered 503.") var requestTimeout: Double = 30
     @Option(help: "Seconds between scans of the models folder.") var reloadInterval: Double = 2
     @Option(help: "Requests scored at once (default: the machine's cores).") var scoringThreads = ServiceOptions().scoringThreads
+    @Option(help: "Requests that may wait for scoring before more are answered 503.") var maxQueued = ServiceOptions().maximumQueued
+
+    func validate() throws {
+        for (name, seconds) in [("--request-timeout", requestTimeout), ("--reload-interval", reloadInterval)] {
+            guard seconds.isFinite, seconds > 0, seconds <= 86_400 else {
+                throw ValidationError("\(name) must be more than 0 and at most 86400 seconds, got \(seconds)")
+            }
+        }
+    }
 
     func run() async throws {
         var options = ServiceOptions()
@@ -32,12 +41,10 @@ struct Serve: AsyncParsableCommand {
         options.port = port
         options.maximumBodyBytes = maxBodyBytes
         options.maximumRows = maxRows
-        guard requestTimeout.isFinite, requestTimeout > 0, reloadInterval.isFinite, reloadInterval > 0 else {
-            throw ValidationError("--request-timeout and --reload-interval must be positive numbers of seconds")
-        }
-        options.requestTimeout = .milliseconds(Int64(requestTimeout * 1000))
-        options.reloadInterval = .milliseconds(Int64(reloadInterval * 1000))
+        options.requestTimeout = .seconds(requestTimeout)
+        options.reloadInterval = .seconds(reloadInterval)
         options.scoringThreads = scoringThreads
+        options.maximumQueued = maxQueued
         options.token = try tokenFile.map(ServiceOptions.token(fromFile:))
         var logger = Logger(label: "vigil.serve")
         logger.logLevel = .info

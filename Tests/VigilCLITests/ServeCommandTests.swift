@@ -29,6 +29,33 @@ struct ServeCommandTests {
         #expect(printed.hasSuffix("stopped\n"), "\(printed)")
     }
 
+    /// `--sample-rows` saves evenly spaced rows with their labels beside the detector; a
+    /// table with categorical columns gets none (one-hot columns would not read back).
+    @Test func trainSavesASample() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (data, _) = try DataSafetyTests.trainedModel(in: folder)
+        let model = folder.appendingPathComponent("sampled").path
+        let trained = try Programs.run(["train", "--detector", "pca", "--data", data, "--label-column", "label", "--sample-rows", "4", "--out", model])
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let sample = try String(contentsOfFile: model + "/sample.csv", encoding: .utf8).split(separator: "\n")
+        let rows = try String(contentsOfFile: data, encoding: .utf8).split(separator: "\n")
+        #expect(sample.count == 5 && sample[0] == "a,b,c,label")
+        // Rows 0, 75, 150 and 225 of the 300, as the file holds them (its numbers read back exactly).
+        for (index, row) in [0, 75, 150, 225].enumerated() {
+            let expected = rows[row + 1].split(separator: ",").map { Float(String($0))! }
+            #expect(sample[index + 1].split(separator: ",").map { Float(String($0))! } == expected)
+        }
+        let config = try String(contentsOfFile: model + "/config.json", encoding: .utf8)
+        #expect(config.contains("\"featureNames\" : [\n      \"a\",\n      \"b\",\n      \"c\"\n    ]"))
+        let categorical = folder.appendingPathComponent("categorical.csv").path
+        try Data("a,kind\n1,x\n2,y\n3,x\n".utf8).write(to: URL(fileURLWithPath: categorical))
+        let refused = try Programs.run([
+            "train", "--detector", "pca", "--data", categorical, "--categorical", "kind", "--sample-rows", "2", "--out", folder.appendingPathComponent("c").path,
+        ])
+        #expect(refused.status != 0 && refused.standardError.contains("--sample-rows applies to a table without categorical columns, not to images"))
+    }
+
     @Test func refusesAMissingFolder() throws {
         let outcome = try Programs.run(["serve", "--models", "/nonexistent/models", "--port", "0"])
         #expect(outcome.status != 0)

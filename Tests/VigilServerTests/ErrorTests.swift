@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+@testable import VigilData
 import VigilServer
 
 @Suite("Service errors")
@@ -32,7 +33,7 @@ struct ErrorTests {
             ("/v1/models/ae/predict", "", .badRequest,
              #"{"error":"malformed JSON at byte 0: expected an object ('{'), got the end of the body","expected":"an object ('{')","got":"the end of the body"}"#),
             ("/v1/models/ae/predict", "{\"instances\":[[1,2,3,4],[1,2,3,4],[1,2,3,4],[1,2,3,4]]}", .contentTooLarge,
-             #"{"error":"4 rows, more than the 3 a request may hold (--max-rows)","expected":"at most 3 rows","got":"4 rows"}"#),
+             #"{"error":"more than 3 rows; a request may hold at most 3 (--max-rows)","expected":"at most 3 rows","got":"more than 3 rows"}"#),
             ("/v1/models/ae/predict", "{\"instances\":[[" + String(repeating: "1,", count: 3000) + "]]}", .contentTooLarge,
              #"{"error":"the request body is larger than 4096 bytes (--max-body-bytes)","expected":"at most 4096 bytes"}"#),
             ("/v1/models/nope/predict", "{}", .notFound, #"{"error":"no model named \"nope\""}"#),
@@ -68,6 +69,16 @@ struct ErrorTests {
                 body: ByteBuffer(string: "a,b,c,d,label\n1,2,x,4,0\n"))
             #expect(csv.status == .badRequest)
             #expect(ServedModels.text(csv.body) == #"{"error":"the request body:2:3: expected a number, got \"x\""}"# + "\n")
+            let nested = try await client.execute(
+                uri: "/v2/models/ae/infer", method: .post,
+                body: ByteBuffer(string: "{\"inputs\":[{\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":" + String(repeating: "[", count: 70) + "1" + String(repeating: "]", count: 70) + "}]}"))
+            #expect(ServedModels.text(nested.body).contains("expected at most 64 levels of nesting"))
+            // A small compressed body may not unfold past --max-body-bytes.
+            let bomb = Deflater.compress(Array(("a,b,c,d\n" + String(repeating: "1,2,3,4\n", count: 4000)).utf8), gzip: true)
+            let inflated = try await client.execute(
+                uri: "/v1/models/ae/predict", method: .post, headers: [.contentType: "text/csv"], body: ByteBuffer(bytes: bomb))
+            #expect(inflated.status == .contentTooLarge)
+            #expect(ServedModels.text(inflated.body) == #"{"error":"the request body: more than 4096 bytes (decompressed), the limit (raise it with --max-body-bytes)"}"# + "\n")
             let deep = try await client.execute(
                 uri: "/v2/models/ae/infer", method: .post,
                 body: ByteBuffer(string: "{\"parameters\":" + String(repeating: "[", count: 70) + String(repeating: "]", count: 70) + "}"))
@@ -126,7 +137,7 @@ struct ErrorTests {
     @Test func optionsAreChecked() throws {
         var options = ServiceOptions()
         options.maximumRows = 0
-        #expect(throws: ServiceSetupError.invalidOption(name: "--max-rows", expected: "at least 1", actual: "0")) { try options.validate() }
+        #expect(throws: ServiceSetupError.invalidOption(name: "--max-rows", expected: "1…10000000", actual: "0")) { try options.validate() }
         options = ServiceOptions()
         options.token = "two words"
         #expect(throws: ServiceSetupError.invalidOption(name: "--token-file", expected: "a token of printable ASCII without spaces", actual: "9 bytes")) {

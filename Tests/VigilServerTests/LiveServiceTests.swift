@@ -44,7 +44,8 @@ struct LiveServiceTests {
     /// A folder replaced while requests run is swapped in; requests never fail; a folder that
     /// stops loading leaves the old model serving; a removed folder stops serving.
     @Test func reloadWhileServing() async throws {
-        let service = try ServedModels.service()
+        // The test scans itself; the watcher must not scan in between.
+        let service = try ServedModels.service { $0.reloadInterval = .seconds(3600) }
         defer { service.stop() }
         let folder = service.store.folder.appendingPathComponent("ae")
         let before = try #require(service.store.model(named: "ae")).loadedAt
@@ -148,8 +149,14 @@ struct LiveServiceTests {
             }!, featureScores: false))
             let connection = TestClient(host: "127.0.0.1", port: open, configuration: .init(timeout: .seconds(120)))
             connection.connect()
-            async let answer = connection.post("/v1/models/ae/predict", body: ServedModels.instancesBody(rows))
+            let answered = Mutex(false)
+            async let answer = { () async throws -> TestClient.Response in
+                let response = try await connection.post("/v1/models/ae/predict", body: ServedModels.instancesBody(rows))
+                answered.withLock { $0 = true }
+                return response
+            }()
             try await Task.sleep(for: .milliseconds(150))
+            #expect(!answered.withLock { $0 }, "the request must still be in flight when the shutdown begins")
             await group.triggerGracefulShutdown()
             let response = try await answer
             #expect(response.status == .ok)
