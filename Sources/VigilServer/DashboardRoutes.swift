@@ -21,23 +21,18 @@ extension ScoringService {
         }
         router.get("/v1/stats") { [self] _, _ in Self.json(try ModelSummary.json(metrics.live())) }
         router.post("/v1/models/{name}/explain") { [self] request, context in
-            try await withinTimeLimit { [self] in
-                let model = try model(context)
-                let form = RowForm(request)
-                let bytes = try await body(request)
-                return try await queue.run { [self] in
-                    let rows = try rows(bytes, form, model: model)
-                    guard rows.features.shape[0] <= DashboardAnalysis.maximumRows else {
-                        throw ServiceError.tooManyRows("\(rows.features.shape[0])", limit: DashboardAnalysis.maximumRows, setting: "the dashboard's limit")
-                    }
-                    let prediction = try predict(model, rows.features, featureScores: true)
-                    let reconstructions = try (model.detector as? any ReconstructingDetector)?.reconstruct(rows.features)
-                    let analysis: DashboardAnalysis
-                    do { analysis = try DashboardAnalysis(model: model, rows: rows, prediction: prediction, reconstructions: reconstructions) } catch let error as PlotError {
-                        throw ServiceError(.badRequest, "cannot chart these rows: \(error)")
-                    }
-                    return Self.json(try ModelSummary.json(analysis))
+            try await scoring(request, context) { [self] model, bytes, form in
+                let rows = try rows(bytes, form, model: model)
+                guard rows.features.shape[0] <= DashboardAnalysis.maximumRows else {
+                    throw ServiceError.tooManyRows("\(rows.features.shape[0])", limit: DashboardAnalysis.maximumRows, setting: "the dashboard's limit")
                 }
+                let prediction = try predict(model, rows.features, featureScores: true)
+                let reconstructions = try (model.detector as? any ReconstructingDetector)?.reconstruct(rows.features)
+                let analysis: DashboardAnalysis
+                do { analysis = try DashboardAnalysis(model: model, rows: rows, prediction: prediction, reconstructions: reconstructions) } catch let error as PlotError {
+                    throw ServiceError(.badRequest, "cannot chart these rows: \(error)")
+                }
+                return Self.json(try ModelSummary.json(analysis))
             }
         }
     }

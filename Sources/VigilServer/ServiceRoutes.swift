@@ -21,26 +21,17 @@ extension ScoringService {
             return Self.json(Array("{\"name\":\(PredictionJSON.jsonString(model.name)),\"ready\":true}\n".utf8))
         }
         router.post("/v2/models/{name}/infer") { [self] request, context in
-            try await withinTimeLimit { [self] in
-                let model = try model(context)
-                let bytes = try await body(request)
-                return try await queue.run { [self] in
-                    let inference = try InferenceProtocol.request(bytes, model: model, maximumRows: options.maximumRows)
-                    let prediction = try predict(model, inference.rows, featureScores: inference.outputs.contains("feature_score"))
-                    return Self.json(try InferenceProtocol.response(prediction, request: inference, model: model))
-                }
+            try await scoring(request, context) { [self] model, bytes, _ in
+                let inference = try InferenceProtocol.request(bytes, model: model, maximumRows: options.maximumRows)
+                let prediction = try predict(model, inference.rows, featureScores: inference.outputs.contains("feature_score"))
+                return Self.json(try InferenceProtocol.response(prediction, request: inference, model: model))
             }
         }
         router.post("/v1/models/{name}/predict") { [self] request, context in
-            try await withinTimeLimit { [self] in
-                let model = try model(context)
-                let form = RowForm(request)
-                let bytes = try await body(request)
-                return try await queue.run { [self] in
-                    let rows = try rows(bytes, form, model: model)
-                    let prediction = try predict(model, rows.features, featureScores: rows.featureScores)
-                    return Self.json(PredictionJSON.encode(prediction, featureScores: rows.featureScores))
-                }
+            try await scoring(request, context) { [self] model, bytes, form in
+                let rows = try rows(bytes, form, model: model)
+                let prediction = try predict(model, rows.features, featureScores: rows.featureScores)
+                return Self.json(PredictionJSON.encode(prediction, featureScores: rows.featureScores))
             }
         }
         router.get("/v1/models") { [self] _, _ in Self.json(try ModelSummary.json(store.all.map(ModelSummary.init))) }
@@ -59,6 +50,19 @@ extension ScoringService {
         let name = raw.removingPercentEncoding ?? raw
         guard let model = store.model(named: name) else { throw ServiceError.unknownModel(name) }
         return model
+    }
+
+    /// A scoring request, within the time limit: the model it names and its body are read
+    /// here, then `answer` runs on a scoring thread.
+    func scoring(
+        _ request: Request, _ context: BasicRequestContext, _ answer: @escaping @Sendable (ServedModel, [UInt8], RowForm) throws -> Response
+    ) async throws -> Response {
+        try await withinTimeLimit { [self] in
+            let model = try model(context)
+            let form = RowForm(request)
+            let bytes = try await body(request)
+            return try await queue.run { try answer(model, bytes, form) }
+        }
     }
 
     /// The request's body, at most ``ServiceOptions/maximumBodyBytes``.

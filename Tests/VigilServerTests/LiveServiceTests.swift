@@ -143,15 +143,16 @@ struct LiveServiceTests {
                 bound = port.withLock { $0 }
             }
             let open = try #require(bound)
-            let rows = ServedModels.rows(20_000, seed: 8)
+            let rows = ServedModels.rows(60_000, seed: 8)
             let expected = Data(PredictionJSON.encode(try service.store.model(named: "ae").map { _ in
                 try DetectorStore.load(from: service.store.folder.appendingPathComponent("ae")).predict(rows, returnFeatureScores: false)
             }!, featureScores: false))
             let connection = TestClient(host: "127.0.0.1", port: open, configuration: .init(timeout: .seconds(120)))
             connection.connect()
             let answered = Mutex(false)
+            let body = ServedModels.instancesBody(rows)  // built first: the request starts at once
             async let answer = { () async throws -> TestClient.Response in
-                let response = try await connection.post("/v1/models/ae/predict", body: ServedModels.instancesBody(rows))
+                let response = try await connection.post("/v1/models/ae/predict", body: body)
                 answered.withLock { $0 = true }
                 return response
             }()
