@@ -49,51 +49,25 @@ public enum GEMM {
         }
         let operands = UncheckedSendable((a, b, c))
         // Each BLAS call runs on one thread; large products are split into blocks of rows
-        // of C (or of columns when C is short and wide), one block per thread. Block edges
-        // fall on multiples of 96, a multiple of the register tiles of common BLAS kernels
-        // (8, 16, 24, 32, 48 rows), so each element's sum is tiled the same way whatever the
-        // thread count: with OpenBLAS here, results are bit-identical with 1 or 2 threads.
-        // Rows when C is tall or has rows enough for every thread; otherwise columns (the
-        // CIFAR VAE's latent heads: 64 rows of 1,024 or 8,192 columns).
-        //
-        // OpenBLAS 0.3.21 on AVX-512 (SkylakeX kernels) sends row-major, untransposed
-        // products with α = 1 and β = 0 of fewer than 28·512² multiply-adds (fewer than 2·512²
-        // when n is not a multiple of 4) to its "direct" kernel, which sums in another order.
-        // Such a product is cut only into pieces that take the same road as the whole: below
-        // 2·512² every piece is direct too; pieces of at least twice 28·512² (the cut is
-        // uneven) are not; a product in between runs whole.
-        let splitRows = m >= n || m / 96 >= ComputeThreads.count
-        let extent = splitRows ? m : n
-        let work = m * n * k
-        let mayGoDirect = !transposeA && !transposeB && alpha == 1 && beta == 0
-        let pieceLimit = !mayGoDirect || work < Self.directAlwaysBelow ? Int.max : max(1, work / (2 * Self.directBelow))
-        let threads = min(ComputeThreads.count, extent / 96, max(1, work / minimumWorkPerThread), pieceLimit)
-        let piecesPerThread = max(1, min(4, pieceLimit / max(threads, 1)))
-        parallelBlocks(extent, threads: threads, alignment: 96, piecesPerThread: piecesPerThread) { range in
+        // of C, one block per thread. Block edges fall on multiples of 96, a multiple of the
+        // register tiles of common BLAS kernels (8, 16, 24, 32, 48 rows), so each element's
+        // sum is tiled the same way whatever the thread count: with OpenBLAS here, results
+        // are bit-identical with 1 or 2 threads (checked over many shapes by the tests).
+        // A product with too few rows for two blocks runs whole: cut by columns instead,
+        // OpenBLAS's sums changed in the last bit with the cut (its Haswell kernels on an AMD
+        // EPYC), so results would have depended on the thread count.
+        let threads = min(ComputeThreads.count, m / 96, max(1, m * n * k / minimumWorkPerThread))
+        parallelBlocks(m, threads: threads, alignment: 96) { range in
             let (a, b, c) = operands.value
-            if splitRows {
-                let aStart = transposeA ? a + range.lowerBound : a + range.lowerBound * lda
-                blas.sgemm(
-                    BLASBackend.rowMajor, transposeA ? BLASBackend.transpose : BLASBackend.noTranspose,
-                    transposeB ? BLASBackend.transpose : BLASBackend.noTranspose,
-                    Int32(range.count), Int32(n), Int32(k), alpha, aStart, Int32(lda), b, Int32(ldb), beta,
-                    c + range.lowerBound * ldc, Int32(ldc))
-            } else {
-                let bStart = transposeB ? b + range.lowerBound * ldb : b + range.lowerBound
-                blas.sgemm(
-                    BLASBackend.rowMajor, transposeA ? BLASBackend.transpose : BLASBackend.noTranspose,
-                    transposeB ? BLASBackend.transpose : BLASBackend.noTranspose,
-                    Int32(m), Int32(range.count), Int32(k), alpha, a, Int32(lda), bStart, Int32(ldb), beta,
-                    c + range.lowerBound, Int32(ldc))
-            }
+            let aStart = transposeA ? a + range.lowerBound : a + range.lowerBound * lda
+            blas.sgemm(
+                BLASBackend.rowMajor, transposeA ? BLASBackend.transpose : BLASBackend.noTranspose,
+                transposeB ? BLASBackend.transpose : BLASBackend.noTranspose,
+                Int32(range.count), Int32(n), Int32(k), alpha, aStart, Int32(lda), b, Int32(ldb), beta,
+                c + range.lowerBound * ldc, Int32(ldc))
         }
     }
 
     /// The multiply-adds below which a product is not worth a second thread.
     static let minimumWorkPerThread = 1 << 17
-
-    /// OpenBLAS 0.3.21's bounds for its AVX-512 direct sgemm (`sgemm_direct_performant`):
-    /// products of fewer multiply-adds may go direct, and below the second always do.
-    static let directBelow = 28 * 512 * 512
-    static let directAlwaysBelow = 2 * 512 * 512
 }

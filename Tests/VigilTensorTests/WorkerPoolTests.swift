@@ -111,8 +111,34 @@ struct WorkerPoolTests {
         #expect(Tensor.matmul(x, y, path: .portable) == portableParallel)
     }
 
-    /// The kernels of convolutional training: a short, wide product (split by columns, as
-    /// the CIFAR VAE's latent heads), the patch transforms (split by images) and Adam's
+    /// Products of many shapes, short and wide (run whole), tall (split by rows),
+    /// around the sizes where BLAS libraries change kernels, untransposed and transposed:
+    /// the same bits on one thread and on two.
+    @Test(arguments: [
+        (64, 400, 300), (64, 1024, 300), (64, 8192, 512), (96, 4096, 64), (2048, 60, 18), (4096, 60, 18), (16_384, 60, 18),
+        (1024, 512, 64), (4096, 1024, 128), (300, 300, 300),
+    ])
+    func productsMatchOnOneAndTwoThreads(_ m: Int, _ n: Int, _ k: Int) {
+        var random = SeededRandom(seed: UInt64(m * 7 + n * 3 + k))
+        let a = random.uniformTensor([m, k], -1, 1)
+        let b = random.uniformTensor([k, n], -1, 1)
+        let original = ComputeThreads.count
+        defer { ComputeThreads.setThreadCount(original) }
+        let aTransposed = a.permuted([1, 0])
+        func products() -> [Tensor] { [Tensor.matmul(a, b), Tensor.matmul(aTransposed, b, transposeA: true)] }
+        ComputeThreads.setThreadCount(1)
+        let serial = products()
+        ComputeThreads.setThreadCount(2)
+        let parallel = products()
+        if GEMM.blasLibraryName == nil || GEMM.blasLibraryName!.hasPrefix("OpenBLAS") {
+            #expect(serial == parallel, "\(m)×\(k) · \(k)×\(n)")
+        } else {
+            #expect(zip(serial, parallel).allSatisfy { maxRelativeDifference($0, $1) < 1e-6 })
+        }
+    }
+
+    /// The kernels of convolutional training: a short, wide product (run whole, as the
+    /// CIFAR VAE's latent heads), the patch transforms (split by images) and Adam's
     /// update (split by elements) give the same values on one thread and on two.
     @Test func convolutionTrainingKernelsMatchSerialOnes() {
         var random = SeededRandom(seed: 4)
