@@ -10,9 +10,9 @@ enum InferenceProtocol {
     static let numericTypes: Set<String> = ["FP16", "FP32", "FP64", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"]
 
     /// An inference request: `{"id", "parameters", "inputs": [{"name", "shape", "datatype",
-    /// "parameters", "data"}], "outputs": [{"name"}]}`. `data` may be flat or nested (it is read
-    /// in row-major order and must hold the shape's number of values); the input's name is not
-    /// checked (a detector has one input).
+    /// "parameters", "data"}], "outputs": [{"name"}]}`. `data` is flat, or nested as the shape
+    /// says (read in row-major order, holding the shape's number of values); the input's name
+    /// is not checked (a detector has one input).
     struct Request {
         var id: String?
         var rows: Tensor
@@ -27,7 +27,7 @@ enum InferenceProtocol {
         let width = model.detector.featureCount
         var scanner = JSONScanner(body)
         var id: String?
-        var inputs: [(shape: [Int]?, datatype: String?, values: [Float]?)] = []
+        var inputs: [(shape: [Int]?, datatype: String?, values: [Float]?, nesting: [Int])] = []
         var outputs: [String]?
         try scanner.begin(0x7B)
         var keys = 0
@@ -81,6 +81,10 @@ enum InferenceProtocol {
                 expected: "\(shape[0] * width) values", got: "\(values.count) values")
         }
         guard shape[0] > 0 else { throw ServiceError.noRows }
+        if input.nesting.count > 1, input.nesting != shape {
+            throw ServiceError(
+                .badRequest, "the input's data is nested as \(input.nesting), its shape is \(shape)", expected: "\(shape)", got: "\(input.nesting)")
+        }
         let asked = outputs.flatMap { $0.isEmpty ? nil : $0 } ?? ["instance_score", "is_outlier"]
         if let unknown = asked.first(where: { !outputNames.contains($0) }) {
             throw ServiceError(.badRequest, "unknown output \"\(unknown)\"", expected: outputNames.joined(separator: ", "), got: unknown)
@@ -91,10 +95,11 @@ enum InferenceProtocol {
         return Request(id: id, rows: Tensor(shape: [shape[0], width], scalars: values), outputs: asked)
     }
 
-    private static func input(_ scanner: inout JSONScanner, width: Int, maximumRows: Int) throws -> ([Int]?, String?, [Float]?) {
+    private static func input(_ scanner: inout JSONScanner, width: Int, maximumRows: Int) throws -> ([Int]?, String?, [Float]?, [Int]) {
         var shape: [Int]?
         var datatype: String?
         var values: [Float]?
+        var nesting: [Int] = []
         try scanner.begin(0x7B)
         var keys = 0
         while let key = try scanner.nextKey(&keys) {
@@ -117,10 +122,11 @@ enum InferenceProtocol {
                 var reader = ValueReader(width: width, maximumRows: maximumRows)
                 try reader.flattened(&scanner)
                 values = reader.values
+                nesting = reader.nesting
             default: try scanner.skipValue()
             }
         }
-        return (shape, datatype, values)
+        return (shape, datatype, values, nesting)
     }
 
     /// The response: `{"model_name", "id", "outputs": [{"name", "shape", "datatype", "data"}]}`.

@@ -103,11 +103,21 @@ struct ValueReader {
         guard column == width else { throw ServiceError.wrongWidth(row: row, expected: width, got: "\(column)") }
     }
 
+    /// The extents of the arrays ``flattened(_:depth:)`` read, outermost first (`[count]`
+    /// for flat data), once they are all read.
+    var nesting: [Int] { (0..<(leafDepth ?? 0)).map { extents[$0] ?? 0 } }
+    private var extents: [Int: Int] = [:]
+    private var leafDepth: Int?
+
     /// Every number of a nested array at the scanner, flattened in row-major order (the V2
-    /// protocol's `data`), at most `maximumRows` rows of `width`.
+    /// protocol's `data`), at most `maximumRows` rows of `width`. Arrays at the same depth
+    /// must hold as many values, and every number must sit at the same depth.
     mutating func flattened(_ scanner: inout JSONScanner, depth: Int = 0) throws {
         guard depth < JSONScanner.maximumDepth else { throw scanner.error(expected: "at most \(JSONScanner.maximumDepth) levels of nesting") }
         if scanner.peek() != 0x5B {
+            guard depth > 0 else { throw scanner.error(expected: "an array ('[')") }
+            guard leafDepth ?? depth == depth else { throw Self.ragged("numbers at depths \(leafDepth ?? 0) and \(depth)") }
+            leafDepth = depth
             guard values.count < maximumRows * width else { throw ServiceError.tooManyRows("more than \(maximumRows)", limit: maximumRows) }
             try value(&scanner, index: values.count)
             return
@@ -115,6 +125,12 @@ struct ValueReader {
         try scanner.begin(0x5B)
         var index = 0
         while try scanner.nextElement(&index) { try flattened(&scanner, depth: depth + 1) }
+        if let seen = extents[depth], seen != index { throw Self.ragged("arrays at depth \(depth) of \(seen) and \(index) values") }
+        extents[depth] = index
+    }
+
+    private static func ragged(_ what: String) -> ServiceError {
+        ServiceError(.badRequest, "the input's data is ragged: \(what)", expected: "nested arrays of the shape's extents, or a flat array", got: what)
     }
 
     private mutating func value(_ scanner: inout JSONScanner, index: Int) throws {
