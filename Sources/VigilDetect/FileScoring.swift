@@ -118,8 +118,7 @@ final class ScoreWriter {
             for row in prediction.instanceScores.indices {
                 var fields = [prediction.instanceScores[row].description, String(prediction.isOutlier[row])]
                 if let feature = features {
-                    let width = feature.shape[1]
-                    fields += feature.scalars[(row * width)..<((row + 1) * width)].map(\.description)
+                    fields += feature.rowScalars(row).map(\.description)
                 }
                 pending += Array(fields.joined(separator: ",").utf8) + [0x0A]
             }

@@ -340,8 +340,7 @@ extension OutlierDetector {
         var featureIsOutlier: Tensor?
         if threshold.outlierType == .feature, let feature = scores.feature {
             let flags = feature.map { $0 > threshold.value ? 1 : 0 }
-            let width = flags.shape[1]
-            isOutlier = (0..<flags.shape[0]).map { row in flags.scalars[(row * width)..<((row + 1) * width)].contains(1) ? 1 : 0 }
+            isOutlier = (0..<flags.shape[0]).map { row in flags.rowScalars(row).contains(1) ? 1 : 0 }
             featureIsOutlier = flags
         }
         return Prediction(

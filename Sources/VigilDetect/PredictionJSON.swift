@@ -50,8 +50,7 @@ public enum PredictionJSON {
                 instanceScores += Array(prediction.instanceScores[row].description.utf8)
                 flags.append(prediction.isOutlier[row] == 0 ? 0x30 : 0x31)
                 if featureScores, let feature = prediction.featureScores {
-                    let width = feature.shape[1]
-                    let values = feature.scalars[(row * width)..<((row + 1) * width)].map(\.description).joined(separator: ",")
+                    let values = feature.rowScalars(row).map(\.description).joined(separator: ",")
                     bytes += Array(((rows > 0 ? "," : "") + "[" + values + "]").utf8)
                 }
                 rows += 1
@@ -75,12 +74,17 @@ public enum PredictionJSON {
         }
 
         private static func metaJSON(_ meta: Prediction.Meta) -> [UInt8] {
-            let fields = [
+            let fields: [(key: String, json: String)] = [
                 ("data_type", jsonString(meta.dataType)), ("detector_type", jsonString(meta.detectorType)), ("name", jsonString(meta.name)),
                 ("threshold", meta.threshold.description), ("version", jsonString(meta.version)),
             ]
-            return Array(("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}").utf8)
+            return Array(jsonObject(fields).utf8)
         }
+    }
+
+    /// A JSON object of `fields` in the given order, each value already JSON text.
+    public static func jsonObject(_ fields: [(key: String, json: String)]) -> String {
+        "{" + fields.map { jsonString($0.key) + ":" + $0.json }.joined(separator: ",") + "}"
     }
 
     /// `text` as a JSON string literal.

@@ -106,7 +106,7 @@ public enum AlibiKDDProtocol {
         let top = testBatch.features.shape[0] > 0 ? Array(prediction.instanceScores.indices.sorted { prediction.instanceScores[$0] > prediction.instanceScores[$1] }.prefix(3)) : []
         let reconstruction = try (model as? any ReconstructingDetector)?.reconstruct(testBatch.features.gatherRows(top))
         let width = testBatch.features.shape[1]
-        func row(_ tensor: Tensor, _ index: Int) -> [Float] { Array(tensor.scalars[(index * width)..<((index + 1) * width)]) }
+        func row(_ tensor: Tensor, _ index: Int) -> [Float] { Array(tensor.rowScalars(index)) }
         let details = top.enumerated().map { position, index in
             InstanceDetail(
                 index: index, score: prediction.instanceScores[index], features: row(testBatch.features, index),

@@ -89,7 +89,7 @@ struct DashboardAnalysis: Encodable {
         records = listed.map { row in
             var top: [Feature] = []
             if let feature = prediction.featureScores {
-                let rowScores = Array(feature.scalars[(row * width)..<((row + 1) * width)])
+                let rowScores = Array(feature.rowScalars(row))
                 let best = rowScores.indices.sorted { rowScores[$0] != rowScores[$1] ? rowScores[$0] > rowScores[$1] : $0 < $1 }.prefix(Self.topFeatures)
                 top = best.map { column in
                     Feature(

@@ -154,8 +154,13 @@ enum InferenceProtocol {
     }
 
     private static func output(_ name: String, _ shape: [Int], _ datatype: String, _ data: [String]) -> String {
-        "{\"name\":\"\(name)\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"datatype\":\"\(datatype)\",\"data\":[\(data.joined(separator: ","))]}"
+        PredictionJSON.jsonObject([
+            ("name", PredictionJSON.jsonString(name)), ("shape", array(shape.map(String.init))),
+            ("datatype", PredictionJSON.jsonString(datatype)), ("data", array(data)),
+        ])
     }
+
+    private static func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
 
     /// The model's metadata: `{"name", "versions", "platform", "inputs", "outputs"}`, each
     /// tensor with its name, datatype and shape (`-1` for the number of rows).
@@ -171,6 +176,8 @@ enum InferenceProtocol {
     }
 
     private static func tensor(_ name: String, _ datatype: String, _ shape: [Int]) -> String {
-        "{\"name\":\"\(name)\",\"datatype\":\"\(datatype)\",\"shape\":[\(shape.map(String.init).joined(separator: ","))]}"
+        PredictionJSON.jsonObject([
+            ("name", PredictionJSON.jsonString(name)), ("datatype", PredictionJSON.jsonString(datatype)), ("shape", array(shape.map(String.init))),
+        ])
     }
 }

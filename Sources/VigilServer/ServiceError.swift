@@ -64,13 +64,13 @@ public struct ServiceError: Error, Equatable, Sendable, HTTPResponseError {
 
     /// The body as JSON, keys sorted.
     public var json: [UInt8] {
-        var fields: [(String, String)] = []
+        var fields: [(key: String, json: String)] = []
         if let column { fields.append(("column", "\(column)")) }
         fields.append(("error", PredictionJSON.jsonString(message)))
         if let expected { fields.append(("expected", PredictionJSON.jsonString(expected))) }
         if let got { fields.append(("got", PredictionJSON.jsonString(got))) }
         if let row { fields.append(("row", "\(row)")) }
-        return Array(("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}\n").utf8)
+        return Array((PredictionJSON.jsonObject(fields) + "\n").utf8)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

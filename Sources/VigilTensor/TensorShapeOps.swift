@@ -119,6 +119,12 @@ extension Tensor {
         return result
     }
 
+    /// The values of row `row` (in `0..<shape[0]`) of a matrix `[rows, columns]`, without copying.
+    public func rowScalars(_ row: Int) -> ArraySlice<Float> {
+        let width = shape[1]
+        return scalars[(row * width)..<((row + 1) * width)]
+    }
+
     /// The rows (slices along axis 0) at `indices`, in that order; indices may repeat.
     public func gatherRows(_ indices: [Int]) -> Tensor {
         precondition(rank >= 1, "gatherRows: expected rank ≥ 1, got shape \(shape)")

@@ -24,8 +24,7 @@ struct LiveServiceTests {
             try await withThrowingTaskGroup(of: (Int, Data).self) { group in
                 for (index, batch) in batches.enumerated() {
                     group.addTask {
-                        let connection = TestClient(host: "127.0.0.1", port: port)
-                        connection.connect()
+                        let connection = ServedModels.connection(port)
                         defer { Task { try? await connection.shutdown() } }
                         var last = Data()
                         for _ in 0..<3 {
@@ -54,8 +53,7 @@ struct LiveServiceTests {
             let failures = try await withThrowingTaskGroup(of: Int.self) { group in
                 for task in 0..<4 {
                     group.addTask {
-                        let connection = TestClient(host: "127.0.0.1", port: port)
-                        connection.connect()
+                        let connection = ServedModels.connection(port)
                         defer { Task { try? await connection.shutdown() } }
                         var failed = 0
                         for _ in 0..<25 {
@@ -147,8 +145,7 @@ struct LiveServiceTests {
             let expected = Data(PredictionJSON.encode(try service.store.model(named: "ae").map { _ in
                 try DetectorStore.load(from: service.store.folder.appendingPathComponent("ae")).predict(rows, returnFeatureScores: false)
             }!, featureScores: false))
-            let connection = TestClient(host: "127.0.0.1", port: open, configuration: .init(timeout: .seconds(120)))
-            connection.connect()
+            let connection = ServedModels.connection(open, timeout: .seconds(120))
             let answered = Mutex(false)
             let body = ServedModels.instancesBody(rows)  // built first: the request starts at once
             async let answer = { () async throws -> TestClient.Response in
@@ -164,8 +161,7 @@ struct LiveServiceTests {
             #expect(Data(response.body.map { Array($0.readableBytesView) } ?? []) == expected)
             try await tasks.waitForAll()
             try? await connection.shutdown()
-            let late = TestClient(host: "127.0.0.1", port: open)
-            late.connect()
+            let late = ServedModels.connection(open)
             await #expect(throws: (any Error).self) { _ = try await late.get("/v2/health/live") }
             try? await late.shutdown()
         }

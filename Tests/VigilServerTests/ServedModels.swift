@@ -56,6 +56,13 @@ enum ServedModels {
         return ByteBuffer(string: "{\"instances\":[\(text)]}")
     }
 
+    /// A client connected to the service on loopback `port`.
+    static func connection(_ port: Int, timeout: Duration = .seconds(15)) -> TestClient {
+        let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: timeout))
+        client.connect()
+        return client
+    }
+
     static func json(_ body: ByteBuffer) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])
     }

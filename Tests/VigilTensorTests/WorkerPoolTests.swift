@@ -124,7 +124,7 @@ struct WorkerPoolTests {
         let b = random.uniformTensor([k, n], -1, 1)
         let original = ComputeThreads.count
         defer { ComputeThreads.setThreadCount(original) }
-        let aTransposed = a.permuted([1, 0])
+        let aTransposed = a.transposed
         func products() -> [Tensor] { [Tensor.matmul(a, b), Tensor.matmul(aTransposed, b, transposeA: true)] }
         ComputeThreads.setThreadCount(1)
         let serial = products()
