@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "VigilPlot", targets: ["VigilPlot"]),
         .library(name: "VigilExperiments", targets: ["VigilExperiments"]),
         .library(name: "VigilServer", targets: ["VigilServer"]),
+        .library(name: "VigilONNX", targets: ["VigilONNX"]),
         .executable(name: "vigil", targets: ["vigil"]),
     ],
     dependencies: [
@@ -20,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.9.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -51,6 +53,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // ONNX export of a saved detector's whole scoring graph. `onnx.pb.swift` is generated
+        // from Protos/onnx.proto by scripts/generate-onnx-proto.sh and committed.
+        .target(
+            name: "VigilONNX",
+            dependencies: ["VigilDetect", "VigilNN", "VigilTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "_TestSupport", dependencies: ["VigilTensor"]),
         // Saves a detector over and over, for the test that kills a save half-way.
         .executableTarget(name: "_SaveLoop", dependencies: ["VigilDetect", "VigilTensor"]),
@@ -65,6 +72,7 @@ let package = Package(
                 "VigilPlot",
                 "VigilExperiments",
                 "VigilServer",
+                "VigilONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -83,6 +91,7 @@ let package = Package(
                 "VigilServer", "VigilDetect", "VigilData", "VigilTensor", "_TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
+        .testTarget(name: "VigilONNXTests", dependencies: ["VigilONNX", "VigilDetect", "VigilData", "VigilNN", "VigilTensor"]),
         .testTarget(name: "VigilDataTests", dependencies: ["VigilData", "VigilTensor", "_TestSupport"]),
         // Runs the built `vigil` program as a user would: bad input, data safety, signals.
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "_SaveLoop", "VigilDetect", "VigilData", "VigilPlot", "VigilTensor", "_TestSupport"]),

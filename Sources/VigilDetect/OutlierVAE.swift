@@ -77,6 +77,8 @@ public final class OutlierVAE: OutlierDetector {
     public var standardizer: Standardizer?
     public var threshold: Threshold?
     public var training: TrainingRecord?
+    /// How scoring draws the latent code (not saved: a choice of the caller).
+    public var latentScoring = LatentScoring.sampled
 
     public init(network: VariationalAutoencoder, featureCount: Int, configuration: Configuration = Configuration()) throws {
         guard (1...maximumScoringSamples).contains(configuration.samples), (0...100).contains(configuration.outlierPercentage),
@@ -110,7 +112,7 @@ public final class OutlierVAE: OutlierDetector {
         configuration.residualVariance = nil
         if configuration.scoreType == .learnedVariance {
             // The maximum-likelihood variance of each feature's residual on the training rows.
-            let residuals = try inSampleBatches(input, samples: configuration.samples) { try scoreSampled($0, as: .meanSquaredError) }.feature!
+            let residuals = try inSampleBatches(input, samples: configuration.samples) { try scoreSampled($0, as: .meanSquaredError, latent: .sampled) }.feature!
             let rows = Float(input.shape[0])
             configuration.residualVariance = residuals.sum(alongAxis: 0).scalars.map { max($0 / rows, 1e-6) }
         }
@@ -118,12 +120,14 @@ public final class OutlierVAE: OutlierDetector {
     }
 
     public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {
-        try inSampleBatches(data, samples: configuration.samples) { try scoreSampled($0, as: configuration.scoreType) }
+        try inSampleBatches(data, samples: latentScoring.draws(configuration.samples)) {
+            try scoreSampled($0, as: configuration.scoreType, latent: latentScoring)
+        }
     }
 
-    private func scoreSampled(_ data: Tensor, as scoreType: ScoreType) throws -> OutlierScores {
-        let (rows, samples, features) = (data.shape[0], configuration.samples, featureCount)
-        let epsilon = rowKeyedNoise(data, samples: samples, width: network.latentDimension, seed: configuration.seed &+ 0x5C0E)
+    private func scoreSampled(_ data: Tensor, as scoreType: ScoreType, latent: LatentScoring) throws -> OutlierScores {
+        let (rows, samples, features) = (data.shape[0], latent.draws(configuration.samples), featureCount)
+        let epsilon = latent.noise(data, samples: samples, width: network.latentDimension, seed: configuration.seed &+ 0x5C0E)
         let repeated = repeatRows(data, samples)
         let reconstruction = network.sampledReconstructions(data, samples: samples, epsilon: epsilon)
         let difference = repeated - reconstruction

@@ -92,6 +92,8 @@ public final class OutlierVAEGMM: OutlierDetector {
     public var threshold: Threshold?
     public var training: TrainingRecord?
     public var mixture: GaussianMixture.Parameters?
+    /// How scoring draws the latent code (not saved: a choice of the caller).
+    public var latentScoring = LatentScoring.sampled
 
     public init(network: Network, featureCount: Int, configuration: Configuration = Configuration()) throws {
         guard (1...maximumScoringSamples).contains(configuration.samples) else {
@@ -131,8 +133,9 @@ public final class OutlierVAEGMM: OutlierDetector {
 
     public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {
         guard let mixture else { throw DetectorError.invalidArgument(name: "OutlierVAEGMM", expected: "a fitted detector", actual: "no mixture; call fit") }
-        return inSampleBatches(data, samples: configuration.samples) { data in
-            let (rows, samples) = (data.shape[0], configuration.samples)
+        let samples = latentScoring.draws(configuration.samples)
+        return inSampleBatches(data, samples: samples) { data in
+            let rows = data.shape[0]
             let energy = GradientTape.withoutRecording { GaussianMixture.energy(Variable(scoringLatent(data)), mixture).value }
             let mean = Tensor(shape: [rows, samples], scalars: energy.scalars).sum(alongAxis: 1) * (1 / Float(samples))
             return OutlierScores(instance: mean.scalars, feature: nil)
@@ -145,10 +148,11 @@ extension OutlierVAEGMM: MixtureScoring {
         scoringLatent(row).scalars.allSatisfy(\.isFinite) ? .mixture : .network
     }
 
-    /// The mixture's input for scoring: `samples` draws of `z` per row (`[rows · samples, latent + 2]`).
+    /// The mixture's input for scoring: `samples` draws of `z` per row (`[rows · samples, latent + 2]`;
+    /// one with `z = μ` under ``LatentScoring/mean``).
     func scoringLatent(_ data: Tensor) -> Tensor {
-        let samples = configuration.samples
-        let epsilon = rowKeyedNoise(data, samples: samples, width: network.autoencoder.latentDimension, seed: configuration.seed &+ 0x5C0E)
+        let samples = latentScoring.draws(configuration.samples)
+        let epsilon = latentScoring.noise(data, samples: samples, width: network.autoencoder.latentDimension, seed: configuration.seed &+ 0x5C0E)
         return GradientTape.withoutRecording { network.forward(Variable(repeatRows(data, samples)), epsilon: epsilon).z.value }
     }
 }

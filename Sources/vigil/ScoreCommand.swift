@@ -21,6 +21,8 @@ struct Score: ParsableCommand {
     @Option(help: "In an .npz: the features array (default: the first of \(NumericTable.featureKeys.joined(separator: ", "))).") var featuresKey: String?
     @Flag(help: "Also write each feature's score (reconstruction detectors).") var featureScores = false
     @Option(help: "Rows per batch.") var batchSize: Int = 65_536
+    @Option(help: "Variational detectors (VAE, VAEGMM): score with sampled latent codes (alibi-detect's scoring) or with z = μ, deterministic, as an exported ONNX model does.")
+    var latent: LatentScoring = .sampled
 
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
@@ -28,6 +30,11 @@ struct Score: ParsableCommand {
 
     func run() throws {
         let detector = try DetectorStore.load(from: URL(fileURLWithPath: model))
+        if let variational = detector as? any VariationalScoring {
+            variational.latentScoring = latent
+        } else if latent != .sampled {
+            throw ValidationError("--latent applies to variational detectors; \(type(of: detector).kind) has no latent code")
+        }
         try FileScoring.run(
             detector: detector, input: input, output: output,
             protecting: [model + "/config.json", model + "/weights.safetensors"], labelColumn: labelColumn,

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import VigilData
+import VigilDetect
+import VigilNN
+import VigilTensor
+
+@testable import VigilONNX
+
+/// The export's structure and errors. Its numbers are checked in ONNX Runtime itself by
+/// `scripts/onnx-check.sh` (run by `.ci/run`), against `vigil score` on 4,000 rows per kind.
+@Suite struct ONNXExportTests {
+    /// A 3-feature autoencoder with hand-set weights, a standardiser and a threshold.
+    static func autoencoder() throws -> OutlierAE {
+        let encoder = Sequential([Dense(kernel: Tensor(shape: [3, 2], scalars: [0.5, -1, 0.25, 2, -0.75, 1]), bias: Tensor(shape: [2], scalars: [0.1, -0.2]), activation: .tanh)])
+        let decoder = Sequential([Dense(kernel: Tensor(shape: [2, 3], scalars: [1, 0, -1, 0.5, 2, 0]), bias: Tensor(shape: [3], scalars: [0, 0.3, -0.3]), activation: .linear)])
+        let detector = try OutlierAE(network: .init(encoder: encoder, decoder: decoder), featureCount: 3)
+        detector.standardizer = Standardizer(mean: [1, 2, 3], standardDeviation: [2, 4, 8])
+        detector.threshold = Threshold(value: 0.75, rule: .percentile(95))
+        return detector
+    }
+
+    @Test func anAutoencoderExportsItsWholeScoringPathWithNamedInputsAndOutputs() throws {
+        let bytes = try ONNXExport.model(of: try Self.autoencoder())
+        let model = try Onnx_ModelProto(serializedBytes: bytes)
+        #expect(model.irVersion == 8 && model.opsetImport.map(\.version) == [17] && model.producerName == "vigil")
+        let graph = model.graph
+        #expect(graph.input.map(\.name) == ["x"])
+        let inputShape = graph.input[0].type.tensorType.shape.dim.map { $0.dimParam.isEmpty ? "\($0.dimValue)" : $0.dimParam }
+        #expect(inputShape == ["N", "3"])
+        #expect(graph.output.map(\.name) == ["instance_score", "is_outlier", "feature_score"])
+        #expect(graph.output.map { $0.type.tensorType.elemType } == [1, 9, 1])  // FLOAT, BOOL, FLOAT
+        #expect(graph.node.map(\.opType) == [
+            "Sub", "Div",  // the standardiser
+            "MatMul", "Add", "Tanh", "MatMul", "Add",  // encoder, decoder
+            "Sub", "Mul", "ReduceMean",  // (x − x̂)², their mean
+            "Identity", "Greater", "Identity", "Identity",
+        ])
+        let kernel = try #require(graph.initializer.first { $0.name == "encoder.0.kernel" })
+        #expect(kernel.dims == [3, 2])
+        let values = kernel.rawData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        #expect(values == [0.5, -1, 0.25, 2, -0.75, 1])
+        let threshold = try #require(graph.initializer.first { $0.name == "threshold" })
+        #expect(threshold.rawData.withUnsafeBytes { $0.load(as: Float.self) } == 0.75 && threshold.dims.isEmpty)
+        #expect(model.metadataProps.first { $0.key == "vigil.kind" }?.value == "OutlierAE")
+    }
+
+    @Test func opset18TakesReductionAxesAsInputs() throws {
+        let detector = try Self.autoencoder()
+        let at17 = try Onnx_ModelProto(serializedBytes: ONNXExport.model(of: detector, opset: 17)).graph
+        let at18 = try Onnx_ModelProto(serializedBytes: ONNXExport.model(of: detector, opset: 18)).graph
+        let mean17 = try #require(at17.node.first { $0.opType == "ReduceMean" })
+        let mean18 = try #require(at18.node.first { $0.opType == "ReduceMean" })
+        #expect(mean17.input.count == 1 && mean17.attribute.map(\.name).sorted() == ["axes", "keepdims"])
+        #expect(mean18.input.count == 2 && mean18.attribute.map(\.name) == ["keepdims"])
+    }
+
+    @Test func aTopPercentageScoreUsesTopK() throws {
+        let detector = try Self.autoencoder()
+        detector.configuration.outlierPercentage = 50  // ⌈0.5 · 3⌉ = 2 of 3 features
+        let graph = try Onnx_ModelProto(serializedBytes: ONNXExport.model(of: detector)).graph
+        let topK = try #require(graph.node.first { $0.opType == "TopK" })
+        let k = try #require(graph.initializer.first { $0.name == topK.input[1] })
+        #expect(k.int64Data == [2])
+    }
+
+    @Test func refusalsNameWhatIsMissing() throws {
+        let detector = try Self.autoencoder()
+        #expect(throws: ONNXExportError.unsupportedOpset(found: 12, supported: 17...21)) { try ONNXExport.model(of: detector, opset: 12) }
+        #expect("\(ONNXExportError.unsupportedOpset(found: 12, supported: 17...21))" == "opset 12 is not supported: expected 17…21")
+        let forest = try IsolationForest(featureCount: 3)
+        #expect(!ONNXExport.canExport(forest))
+        #expect(throws: ONNXExportError.unsupportedKind("IsolationForest")) { try ONNXExport.model(of: forest) }
+        let mixture = OutlierAEGMM.kddPreset(featureCount: 3, seed: 0)
+        #expect(throws: ONNXExportError.unfitted(kind: "OutlierAEGMM", missing: "mixture")) { try ONNXExport.model(of: mixture) }
+        #expect(
+            "\(ONNXExportError.unfitted(kind: "OutlierAEGMM", missing: "mixture"))" == "OutlierAEGMM has no mixture: fit the detector before exporting it")
+    }
+
+    @Test func withoutAThresholdThereIsNoOutlierFlag() throws {
+        let detector = try Self.autoencoder()
+        detector.threshold = nil
+        let graph = try Onnx_ModelProto(serializedBytes: ONNXExport.model(of: detector)).graph
+        #expect(graph.output.map(\.name) == ["instance_score", "feature_score"])
+    }
+}
