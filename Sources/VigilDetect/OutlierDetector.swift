@@ -30,6 +30,8 @@ public enum ThresholdRule: Codable, Sendable, Equatable {
     case falsePositiveRate(Double)
     /// The score above which the given fraction of a batch (the expected contamination) falls.
     case contamination(Double)
+    /// A value given with the detector (an imported detector's threshold, from where it was trained).
+    case given
 }
 
 /// Whether thresholds and flags apply to whole instances or to single features

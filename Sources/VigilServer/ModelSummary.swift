@@ -45,6 +45,7 @@ struct ModelSummary: Encodable {
         case .percentile(let q): "percentile \(q) of the scores of the rows it was set on"
         case .falsePositiveRate(let rate): "false-positive rate \(rate) on normal rows"
         case .contamination(let share): "contamination \(share)"
+        case .given: "given"
         }
     }
 

@@ -175,6 +175,7 @@ struct Train: ParsableCommand {
         case let .percentile(q): "the \(q)th percentile of the " + (data == "kdd" ? "KDD outlier batch's scores" : "training scores")
         case let .falsePositiveRate(rate): "flagging \(rate) of the training rows"
         case let .contamination(share): "flagging \(share) of all rows"
+        case .given: "given with the detector"
         }
     }
 }

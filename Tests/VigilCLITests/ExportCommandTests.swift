@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import VigilData
+import VigilTensor
 
 /// `vigil export` and `vigil score --latent` as a user runs them.
 @Suite struct ExportCommandTests {
@@ -39,5 +41,39 @@ import Testing
         let refused = try Programs.run(["export", "--model", model, "--onnx", onnx])
         #expect(refused.status != 0 && refused.standardError.contains("IsolationForest has no ONNX export"))
         #expect(!FileManager.default.fileExists(atPath: onnx))
+    }
+}
+
+/// `vigil import` as a user runs it: a PyTorch DAGMM state_dict in an .npz, settings in JSON.
+@Suite struct ImportCommandTests {
+    @Test func importsSavesAndScoresAPyTorchDAGMM() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var generator = SeededRandom(seed: 2)
+        func array(_ shape: [Int]) -> NumPyArray { NumPyArray(generator.normalTensor(shape, standardDeviation: 0.3)) }
+        let stateDict: [String: NumPyArray] = [
+            "encoder.0.weight": array([4, 3]), "encoder.0.bias": array([4]), "encoder.2.weight": array([1, 4]), "encoder.2.bias": array([1]),
+            "decoder.0.weight": array([4, 1]), "decoder.0.bias": array([4]), "decoder.2.weight": array([3, 4]), "decoder.2.bias": array([3]),
+            "estimation.0.weight": array([5, 3]), "estimation.0.bias": array([5]), "estimation.3.weight": array([2, 5]), "estimation.3.bias": array([2]),
+            "phi": NumPyArray(Tensor(shape: [2], scalars: [0.5, 0.5])), "mu": array([2, 3]),
+            "cov": NumPyArray(Tensor(shape: [2, 3, 3], scalars: [1, 0, 0, 0, 1, 0, 0, 0, 1, 2, 0, 0, 0, 2, 0, 0, 0, 2])),
+        ]
+        let weights = folder.appendingPathComponent("dagmm.npz").path
+        try NumPy.writeArchive(stateDict, to: weights)
+        let settings = folder.appendingPathComponent("settings.json").path
+        try Data(#"{"threshold": 3.5, "standardizer": {"mean": [0, 1, 2], "standardDeviation": [1, 2, 4]}}"#.utf8).write(to: URL(fileURLWithPath: settings))
+        let model = folder.appendingPathComponent("imported").path
+        let imported = try Programs.run(["import", "--kind", "dagmm", "--weights", weights, "--names", "pytorch-dagmm", "--config", settings, "--out", model])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        #expect(imported.standardOutput.contains("saved OutlierAEGMM to \(model): 3 features"))
+        let rows = folder.appendingPathComponent("rows.csv").path
+        try Data("a,b,c\n0.1,1.2,2.5\n9,9,9\n".utf8).write(to: URL(fileURLWithPath: rows))
+        let scored = try Programs.run(["score", "--model", model, "--input", rows])
+        #expect(scored.status == 0 && scored.standardOutput.split(separator: "\n").count == 3, "\(scored.standardError)")
+
+        let again = try Programs.run(["import", "--kind", "dagmm", "--weights", weights, "--names", "pytorch-dagmm", "--out", model])
+        #expect(again.status != 0 && again.standardError.contains("--overwrite"), "\(again.standardError)")
+        let wrongMap = try Programs.run(["import", "--kind", "dagmm", "--weights", weights, "--names", "alibi", "--out", model + "2"])
+        #expect(wrongMap.status != 0 && wrongMap.standardError.contains("encoder_net/0/kernel"), "\(wrongMap.standardError)")
     }
 }
