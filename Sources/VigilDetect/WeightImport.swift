@@ -55,6 +55,9 @@ public enum WeightImport {
     public static func detector(kind: Kind, tensors: [String: Tensor], names: WeightNames, settings: ImportSettings = ImportSettings(), file: String)
         throws -> any OutlierDetector
     {
+        if let jitter = settings.jitter, !(jitter.isFinite && (0...1e-2).contains(jitter)) {
+            throw DetectorError.invalidArgument(name: "jitter", expected: "a value in [0, 0.01]", actual: "\(jitter)")
+        }
         var reader = ForeignTensors(tensors: tensors, names: names, file: file)
         let hidden = settings.activation ?? (kind == .vae ? .relu : .tanh)
         let detector: any OutlierDetector

@@ -98,6 +98,11 @@ import VigilTensor
         #expect(throws: PersistenceError.malformed(file: "dagmm.pt.npz", problem: "the density network takes 4 values where 3 arrive")) {
             try WeightImport.detector(kind: .dagmm, tensors: misfit, names: .pytorchDAGMM, file: "dagmm.pt.npz")
         }
+        var badJitter = ImportSettings()
+        badJitter.jitter = -1
+        #expect(throws: DetectorError.invalidArgument(name: "jitter", expected: "a value in [0, 0.01]", actual: "-1.0")) {
+            try WeightImport.detector(kind: .dagmm, tensors: stateDict, names: .pytorchDAGMM, settings: badJitter, file: "dagmm.pt.npz")
+        }
         var missing = stateDict
         missing["phi"] = nil
         #expect(throws: PersistenceError.missingTensor(file: "dagmm.pt.npz", tensor: "phi")) {
