@@ -26,7 +26,7 @@ public enum WeightImport {
         case ae, vae, aegmm, vaegmm, dagmm
     }
 
-    /// Reads the tensors of a `.safetensors` or `.npz` file (Float32 or Float64 arrays).
+    /// Reads the tensors of a `.safetensors` file (F32 only) or an `.npz` file (any numeric dtype, converted to Float32).
     public static func readTensors(path: String) throws -> [String: Tensor] {
         if path.hasSuffix(".npz") {
             var tensors: [String: Tensor] = [:]
@@ -59,7 +59,7 @@ public enum WeightImport {
             throw DetectorError.invalidArgument(name: "jitter", expected: "a value in [0, 0.01]", actual: "\(jitter)")
         }
         var reader = ForeignTensors(tensors: tensors, names: names, file: file)
-        let hidden = settings.activation ?? (kind == .vae ? .relu : .tanh)
+        let hidden = settings.activation ?? (kind == .vae || kind == .vaegmm ? .relu : .tanh)
         let detector: any OutlierDetector
         switch kind {
         case .ae, .aegmm, .dagmm:
@@ -124,7 +124,8 @@ public enum WeightNames: String, CaseIterable, Sendable {
 
 /// What an imported detector needs beyond its weights, all optional (`--config FILE`, JSON).
 public struct ImportSettings: Codable, Sendable, Equatable {
-    /// The hidden layers' activation (default: the reference example's, `relu` for the VAE, `tanh` otherwise).
+    /// The encoder's and decoder's hidden activation (default: the alibi examples', `relu` for the VAE and VAEGMM, `tanh` otherwise;
+    /// the mixture membership network is always `tanh` then `softmax`).
     public var activation: Activation?
     /// The mixture kinds' reconstruction features (default: `alibi-as-released` for alibi's
     /// weights, as alibi-detect 0.13 computes them; `paper` for the PyTorch DAGMM's).

@@ -14,10 +14,10 @@ struct Import: ParsableCommand {
             and the fitted mixture phi [K], mu [K, D], cov [K, D, D] (od.phi, od.mu, od.cov); \
             pytorch-dagmm: the state_dict's encoder.j.weight and .bias, decoder.j.…, \
             estimation.j.…, phi, mu, cov. The architecture is read off the kernels; hidden \
-            layers use the reference example's activation (relu for vae, tanh otherwise). \
+            layers use the reference example's activation (relu for vae and vaegmm, tanh otherwise). \
             --config names a JSON file with any of: activation, features (alibi, \
             alibi-as-released — the default for alibi's weights, as alibi-detect 0.13 computes \
-            them —, paper — the default for the PyTorch DAGMM —, root-mean-square), \
+            them —, paper — the default for the PyTorch DAGMM —, rms), \
             standardizer {mean, standardDeviation}, threshold, jitter, samples.
             """)
 

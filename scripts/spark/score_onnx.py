@@ -41,6 +41,8 @@ def score_partitions(model_bytes, feature_columns):
             options = ort.SessionOptions()
             options.intra_op_num_threads = 1  # Spark runs one task per core
             _session = ort.InferenceSession(model_bytes.value, options, providers=["CPUExecutionProvider"])
+        if "is_outlier" not in [output.name for output in _session.get_outputs()]:
+            raise ValueError("the model has no is_outlier output: export a detector that has a threshold")
         for batch in batches:
             x = np.ascontiguousarray(batch[feature_columns].to_numpy(dtype=np.float32))
             instance, flags = _session.run(["instance_score", "is_outlier"], {"x": x})
