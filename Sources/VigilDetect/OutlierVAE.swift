@@ -131,23 +131,7 @@ public final class OutlierVAE: OutlierDetector {
         let repeated = repeatRows(data, samples)
         let reconstruction = network.sampledReconstructions(data, samples: samples, epsilon: epsilon)
         let difference = repeated - reconstruction
-        let perSample: Tensor
-        switch (scoreType, configuration.covariance) {
-        case (.meanSquaredError, _):
-            perSample = difference.pow(2)
-        case (.learnedVariance, _):
-            guard let variances = configuration.residualVariance else {
-                throw DetectorError.invalidArgument(name: "residual variance", expected: "a detector fitted with score type nll", actual: "none learnt")
-            }
-            perSample = difference.pow(2) * Tensor(shape: [features], scalars: variances.map { 1 / (2 * $0) })
-                + Tensor(shape: [features], scalars: variances.map { 0.5 * Foundation.log($0) + halfLogTwoPi })
-        case (.reconstructionProbability, .similarity(let sigma)):
-            perSample = difference.pow(2) * (1 / (2 * sigma * sigma)) + (Foundation.log(sigma) + halfLogTwoPi)
-        case (.reconstructionProbability, .diagonal(let variances)):
-            let inverse = Tensor(shape: [features], scalars: variances.map { 1 / (2 * $0) })
-            let constants = Tensor(shape: [features], scalars: variances.map { 0.5 * Foundation.log($0) + halfLogTwoPi })
-            perSample = difference.pow(2) * inverse + constants
-        case (.reconstructionProbability, .full(let matrix)):
+        if case (.reconstructionProbability, .full(let matrix)) = (scoreType, configuration.covariance) {
             // −log N(x; x̂, C) = ½‖L⁻¹(x − x̂)‖² + ½ log det C + (D/2) log 2π, per row, then / D.
             let factor = try Tensor(shape: [features, features], scalars: matrix).cholesky()
             let whitened = Tensor.matmul(difference, factor.solveLowerTriangular(Tensor.identity(features)), transposeB: true)
@@ -155,11 +139,47 @@ public final class OutlierVAE: OutlierDetector {
             let perRow = whitened.pow(2).sum(alongAxis: 1) * 0.5 + (0.5 * logDeterminant + Float(features) * halfLogTwoPi)
             let perInstance = Tensor(shape: [rows, samples], scalars: perRow.scalars).sum(alongAxis: 1) * (1 / Float(samples * features))
             return OutlierScores(instance: perInstance.scalars, feature: nil)
+        }
+        let squared = difference.pow(2)
+        let perSample = try featureScoreMap(for: scoreType).map { map in
+            squared * Tensor(shape: [features], scalars: map.scale) + Tensor(shape: [features], scalars: map.offset)
+        } ?? squared
+        let featureScores = Tensor(shape: [rows, samples, features], scalars: perSample.scalars).sum(alongAxis: 1) * (1 / Float(samples))
+        return OutlierScores(instance: instanceScores(featureScores, percentage: configuration.outlierPercentage), feature: featureScores)
+    }
+}
+
+extension OutlierVAE {
+    /// The per-feature map from a squared residual to a feature score, `a_j·(x_j − x̂_j)² + b_j`,
+    /// for `scoreType` (the configured one by default); `nil` for `mse`, whose feature score is
+    /// the squared residual itself. Scoring and the ONNX export both read it.
+    ///
+    /// - `nll`: `a_j = 1/(2σ_j²)`, `b_j = ½ log 2πσ_j²` with the learnt ``Configuration/residualVariance``.
+    /// - `proba` with a similarity `σ` or diagonal variances: the same with the likelihood's variances.
+    /// - Throws: ``DetectorError`` for `proba` with a full covariance (it scores whole rows, not
+    ///   features), a covariance not yet fitted, or `nll` before fitting.
+    public func featureScoreMap(for scoreType: ScoreType? = nil) throws -> (scale: [Float], offset: [Float])? {
+        func gaussian(_ variances: [Float]) -> (scale: [Float], offset: [Float]) {
+            (variances.map { 1 / (2 * $0) }, variances.map { 0.5 * Foundation.log($0) + halfLogTwoPi })
+        }
+        switch (scoreType ?? configuration.scoreType, configuration.covariance) {
+        case (.meanSquaredError, _):
+            return nil
+        case (.learnedVariance, _):
+            guard let variances = configuration.residualVariance else {
+                throw DetectorError.invalidArgument(name: "residual variance", expected: "a detector fitted with score type nll", actual: "none learnt")
+            }
+            return gaussian(variances)
+        case (.reconstructionProbability, .similarity(let sigma)):
+            return gaussian(Array(repeating: sigma * sigma, count: featureCount))
+        case (.reconstructionProbability, .diagonal(let variances)):
+            return gaussian(variances)
+        case (.reconstructionProbability, .full):
+            throw DetectorError.invalidArgument(
+                name: "likelihood covariance", expected: "one that scores features (similarity or diagonal)", actual: "a full covariance, which scores whole rows")
         case (.reconstructionProbability, .diagonalOfData), (.reconstructionProbability, .fullOfData):
             throw DetectorError.invalidArgument(name: "likelihood covariance", expected: "a fitted detector", actual: "\(configuration.covariance)")
         }
-        let featureScores = Tensor(shape: [rows, samples, features], scalars: perSample.scalars).sum(alongAxis: 1) * (1 / Float(samples))
-        return OutlierScores(instance: instanceScores(featureScores, percentage: configuration.outlierPercentage), feature: featureScores)
     }
 }
 

@@ -1,4 +1,3 @@
-import Foundation
 import VigilDetect
 import VigilNN
 import VigilTensor
@@ -45,27 +44,15 @@ extension OutlierAEGMM: ONNXScoring {
 extension OutlierVAE: ONNXScoring {
     func emitScores(of x: String, into graph: inout ONNXGraph, latent: LatentScoring) throws -> (instance: String, feature: String?) {
         let pass = try graph.variationalPass(network, x, latent: latent, samples: configuration.samples, seed: configuration.seed)
-        let (scale, offset): ([Float]?, [Float]?)
-        switch (configuration.scoreType, configuration.covariance) {
-        case (.meanSquaredError, _):
-            (scale, offset) = (nil, nil)
-        case (.learnedVariance, _):
-            guard let variances = configuration.residualVariance else { throw ONNXExportError.unfitted(kind: Self.kind, missing: "residual variance") }
-            (scale, offset) = (variances.map { 1 / (2 * $0) }, variances.map { 0.5 * Foundation.log($0) + halfLogTwoPi })
-        case (.reconstructionProbability, .similarity(let sigma)):
-            (scale, offset) = (
-                Array(repeating: 1 / (2 * sigma * sigma), count: featureCount), Array(repeating: Foundation.log(sigma) + halfLogTwoPi, count: featureCount)
-            )
-        case (.reconstructionProbability, .diagonal(let variances)):
-            (scale, offset) = (variances.map { 1 / (2 * $0) }, variances.map { 0.5 * Foundation.log($0) + halfLogTwoPi })
-        case (.reconstructionProbability, _):
-            throw ONNXExportError.unsupportedScore(kind: Self.kind, score: "proba with the covariance \(configuration.covariance)")
+        let map: (scale: [Float], offset: [Float])?
+        do { map = try featureScoreMap() } catch {
+            throw ONNXExportError.unsupportedScore(kind: Self.kind, score: "\(configuration.scoreType.rawValue) (\(error))")
         }
         var perDraw = graph.squaredError(x, pass.reconstruction)
-        if let scale, let offset {
+        if let map {
             perDraw = graph.apply(
-                "Add", graph.apply("Mul", perDraw, graph.constant("score.scale", scale, shape: [featureCount])),
-                graph.constant("score.offset", offset, shape: [featureCount]))
+                "Add", graph.apply("Mul", perDraw, graph.constant("score.scale", map.scale, shape: [featureCount])),
+                graph.constant("score.offset", map.offset, shape: [featureCount]))
         }
         let feature = pass.drawsAxis ? graph.reduce("ReduceMean", perDraw, axes: [0], keepDimensions: false) : perDraw
         return (graph.instanceScore(featureScores: feature, percentage: configuration.outlierPercentage, width: featureCount), feature)
@@ -122,5 +109,3 @@ extension ONNXGraph {
         }
     }
 }
-
-private let halfLogTwoPi = Float(0.5 * Foundation.log(2 * Double.pi))

@@ -1,5 +1,5 @@
 import Testing
-import VigilDetect
+@testable import VigilDetect
 import VigilNN
 import VigilTensor
 
@@ -31,6 +31,12 @@ import VigilTensor
         let sampled = try detector.scoreModelInput(rows).instance
         detector.latentScoring = .mean
         let first = try detector.scoreModelInput(rows).instance
+        // The energy of z = [μ, features(x, decoder(μ))]: the pass with ε = 0.
+        let mixture = try #require(detector.mixture)
+        let z = GradientTape.withoutRecording {
+            detector.network.forward(Variable(rows), epsilon: Tensor(zeros: [40, detector.network.autoencoder.latentDimension])).z
+        }
+        #expect(first == GaussianMixture.energy(z, mixture).value.scalars)
         detector.configuration.samples = 2
         #expect(try detector.scoreModelInput(rows).instance == first)
         #expect(first != sampled && first.allSatisfy(\.isFinite))
