@@ -11,11 +11,15 @@ public struct RemoteDataFile: Sendable, Equatable {
     public let urls: [URL]
     /// The SHA-256 of the published file, lowercase hexadecimal.
     public let sha256: String
+    /// The published file's size in bytes, when known: a download of another size is
+    /// reported as incomplete (or too long) before its checksum is computed.
+    public let size: Int64?
 
-    public init(name: String, urls: [URL], sha256: String) {
+    public init(name: String, urls: [URL], sha256: String, size: Int64? = nil) {
         self.name = name
         self.urls = urls
         self.sha256 = sha256
+        self.size = size
     }
 }
 
@@ -158,6 +162,13 @@ public struct DataStore: Sendable {
             let temporary = cacheDirectory.appendingPathComponent(".\(file.name).\(UUID().uuidString).partial")
             do {
                 try transport.download(url, to: temporary, progress: progress)
+                if let size = file.size {
+                    let received = (try? FileManager.default.attributesOfItem(atPath: temporary.path)[.size] as? NSNumber)?.int64Value ?? -1
+                    guard received == size else {
+                        let what = received < size ? "an incomplete download" : "more than was published"
+                        throw DataError.malformed(file: file.name, expected: "\(size) bytes", actual: "\(received) bytes (\(what); deleted)")
+                    }
+                }
                 if verifying { try verify(temporary, file, deleteOnMismatch: true) }
                 return temporary
             } catch let error as DataError {

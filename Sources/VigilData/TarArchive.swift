@@ -1,15 +1,16 @@
 import Foundation
 import VigilTensor
 
-/// Reads the regular files of a POSIX (ustar) tar archive, plain or gzip-compressed, streamed.
-enum TarArchive {
+/// POSIX (ustar) tar archives: regular files read streamed from a plain or gzip-compressed
+/// archive, and small archives written byte for byte reproducibly.
+public enum TarArchive {
     /// Calls `body(name, size, read)` for every regular file in the archive at `path`, in
     /// order; `read(into:)` fills a buffer from the member's bytes and returns the count (0 at
     /// the member's end). Bytes a body leaves unread are skipped.
     ///
     /// - Throws: ``DataError`` naming the archive: a header whose checksum is wrong, a size
     ///   field that is not octal, or an archive that ends inside a member.
-    static func forEachFile(path: String, _ body: (String, Int, (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Void) throws {
+    public static func forEachFile(path: String, _ body: (String, Int, (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Void) throws {
         let source = try ByteSource(path: path)
         var header = [UInt8](repeating: 0, count: 512)
         func fill(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {

@@ -7,7 +7,7 @@ struct Vigil: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Deep outlier detection: train, evaluate, save, load and serve detectors.",
-        subcommands: [Demo.self, Train.self, Score.self, Evaluate.self, Report.self, Plot.self, DataCommand.self, Bench.self, Serve.self, Export.self, Import.self]
+        subcommands: [Demo.self, Train.self, Score.self, Evaluate.self, Report.self, Plot.self, DataCommand.self, Bench.self, Serve.self, Export.self, Import.self, FetchDetector.self]
     )
 
     /// Runs the command; an interrupted or terminated run removes its partial outputs first.

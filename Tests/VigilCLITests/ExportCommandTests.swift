@@ -77,3 +77,45 @@ import VigilTensor
         #expect(wrongMap.status != 0 && wrongMap.standardError.contains("encoder_net/0/kernel"), "\(wrongMap.standardError)")
     }
 }
+
+/// `vigil fetch-detector` and `vigil export --archive` as a user runs them.
+@Suite struct FetchDetectorCommandTests {
+    /// The repository's published detectors resolve with no network, through the catalog the
+    /// program finds above itself, and score rows.
+    @Test func fetchesAPublishedDetector() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let listed = try Programs.run(["fetch-detector", "--list"])
+        #expect(listed.status == 0, "\(listed.standardError)")
+        for name in ["kdd-ae", "kdd-vae", "kdd-aegmm", "kdd-vaegmm", "kdd-dagmm"] { #expect(listed.standardOutput.contains("\(name)  ")) }
+        let model = folder.appendingPathComponent("aegmm").path
+        let fetched = try Programs.run(["fetch-detector", "kdd-aegmm", "--to", model, "--cache-dir", folder.appendingPathComponent("cache").path])
+        #expect(fetched.status == 0, "\(fetched.standardError)")
+        #expect(fetched.standardOutput.contains("kdd-aegmm: OutlierAEGMM, 18 features, threshold "))
+        let unknown = try Programs.run(["fetch-detector", "kdd-nothing", "--cache-dir", folder.appendingPathComponent("cache").path])
+        #expect(unknown.status != 0 && unknown.standardError.contains("no detector named \"kdd-nothing\"; the catalog has kdd-ae, kdd-vae, kdd-aegmm, kdd-vaegmm, kdd-dagmm"))
+        let missing = try Programs.run(["fetch-detector", "--list"], environment: ["VIGIL_CATALOG": folder.appendingPathComponent("none.json").path])
+        #expect(missing.status != 0 && missing.standardError.contains("none.json: missing"), "\(missing.standardError)")
+    }
+
+    /// A detector archived with `vigil export --archive`, its printed entry put in a catalog,
+    /// fetched back: the same scores as the original.
+    @Test func exportedArchiveFetchesBackIdentically() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (data, model) = try DataSafetyTests.trainedModel(in: folder)
+        let archive = folder.appendingPathComponent("mine.tar").path
+        let exported = try Programs.run(["export", "--model", model, "--archive", archive])
+        #expect(exported.status == 0, "\(exported.standardError)")
+        let catalog = folder.appendingPathComponent("catalog.json")
+        try Data("{\"format\": \"vigil-pretrained-catalog\", \"formatVersion\": 1, \"detectors\": [\(exported.standardOutput)]}".utf8).write(to: catalog)
+        let copy = folder.appendingPathComponent("copy").path
+        let fetched = try Programs.run(["fetch-detector", "mine", "--catalog", catalog.path, "--to", copy, "--cache-dir", folder.appendingPathComponent("cache").path])
+        #expect(fetched.status == 0, "\(fetched.standardError)")
+        let original = try Programs.run(["score", "--model", model, "--input", data, "--label-column", "label"])
+        let again = try Programs.run(["score", "--model", copy, "--input", data, "--label-column", "label"])
+        #expect(original.status == 0 && !original.standardOutput.isEmpty && again.standardOutput == original.standardOutput)
+        let both = try Programs.run(["export", "--model", model, "--archive", archive, "--onnx", archive + ".onnx"])
+        #expect(both.status != 0 && both.standardError.contains("Pass one of --onnx FILE and --archive FILE."))
+    }
+}

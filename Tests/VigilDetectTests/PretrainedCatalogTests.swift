@@ -1,0 +1,232 @@
+import Foundation
+import Synchronization
+import Testing
+import _TestSupport
+import VigilData
+@testable import VigilDetect
+import VigilNN
+import VigilTensor
+
+/// `vigil fetch-detector`'s path: a catalog entry, a download over real HTTP from a loopback
+/// server (URLSession, as the command uses), the checks, the cache and the written folder.
+@Suite("Pretrained detectors")
+struct PretrainedCatalogTests {
+    let data = PlantedData.make(inliers: 300, outliers: 15, seed: 11)
+
+    /// A small fitted AEGMM, its folder and that folder's archive.
+    func publishedDetector() throws -> (detector: OutlierAEGMM, archive: [UInt8]) {
+        let detector = OutlierAEGMM.kddPreset(featureCount: 6, seed: 2)
+        _ = try detector.fit(data.train, options: FitOptions(epochs: 2, batchSize: 64, seed: 3, progress: .silent))
+        try detector.inferThreshold(data.test, percentile: 90)
+        let folder = ScratchFolders.path("published")
+        try detector.save(to: folder)
+        return (detector, try DetectorStore.archive(of: folder))
+    }
+
+    /// A catalog file with one entry per (name, url) for `archive`, written to a new folder.
+    func catalog(_ urls: [(String, String)], archive: [UInt8], sha256: String? = nil, size: Int64? = nil) throws -> PretrainedCatalog {
+        let folder = ScratchFolders.make("catalog")
+        let entries = urls.map { name, url in
+            PretrainedCatalog.Entry(
+                name: name, kind: "OutlierAEGMM", featureCount: 6, description: "test", url: url, size: size ?? Int64(archive.count),
+                sha256: sha256 ?? SHA256.hex(of: archive))
+        }
+        let json = "{\"format\": \"vigil-pretrained-catalog\", \"formatVersion\": 1, \"detectors\": [\(entries.map(PretrainedCatalog.json(of:)).joined(separator: ","))]}"
+        let file = folder.appendingPathComponent("catalog.json")
+        try Data(json.utf8).write(to: file)
+        return try PretrainedCatalog.load(from: file)
+    }
+
+    func store(_ cache: URL) -> DataStore { DataStore(cacheDirectory: cache.path, transport: URLSessionTransport(), environment: [:]) }
+
+    /// The same bytes give the same archive, and the archive reads back as the folder's files.
+    @Test func archivesAreReproducibleAndReadBack() throws {
+        let files: [String: [UInt8]] = ["config.json": Array("{}".utf8), "weights.safetensors": [UInt8](repeating: 7, count: 1_000)]
+        let archive = try TarArchive.archive(files)
+        #expect(archive.count == 512 + 512 + 512 + 1024 + 1024)  // two headers, "{}" padded, 1,000 bytes padded, the end
+        #expect(try TarArchive.archive(files) == archive)
+        let file = ScratchFolders.path("archive.tar")
+        try Data(archive).write(to: file)
+        var read: [String: [UInt8]] = [:]
+        try TarArchive.forEachFile(path: file.path) { name, size, next in
+            var bytes = [UInt8](repeating: 0, count: size)
+            var filled = 0
+            while filled < size { filled += try bytes.withUnsafeMutableBytes { try next(UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) } }
+            read[name] = bytes
+        }
+        #expect(read == files)
+        #expect(throws: DataError.invalidArgument(name: "tar member name", expected: "1–100 bytes without / or NUL", actual: "\"a/b\"")) {
+            try TarArchive.archive(["a/b": []])
+        }
+    }
+
+    /// Downloaded over HTTP (through a redirect), verified, loaded: the detector scores as the one
+    /// published; a second fetch uses the cache and sends no request.
+    @Test func downloadThroughRedirectLoadsTheDetector() throws {
+        let (published, archive) = try publishedDetector()
+        let server = try LoopbackHTTPServer(routes: ["/d.tar": .body(archive), "/moved.tar": .redirect(to: "/d.tar")])
+        defer { server.stop() }
+        let catalog = try catalog([("small", server.url("/moved.tar").absoluteString)], archive: archive)
+        let cache = ScratchFolders.make("cache")
+        let progress = Mutex<Int64>(0)
+        let (folder, detector) = try catalog.fetch("small", store: store(cache), progress: { received, _ in progress.withLock { $0 = max($0, received) } })
+        #expect(folder.path == cache.appendingPathComponent("detectors/small").path)
+        #expect(server.requests == ["/moved.tar", "/d.tar"])
+        #expect(try detector.score(data.test).instance == published.score(data.test).instance)
+        #expect(detector.threshold == published.threshold)
+        let cached = "small-\(SHA256.hex(of: archive).prefix(12)).tar"
+        #expect(try Set(FileManager.default.contentsOfDirectory(atPath: cache.path)) == ["detectors", cached])
+        _ = try catalog.fetch("small", store: store(cache))
+        #expect(server.requests.count == 2)
+        // To a folder of the user's: a detector there is replaced only when asked.
+        let mine = ScratchFolders.path("mine")
+        _ = try catalog.fetch("small", store: store(cache), to: mine)
+        let other = OutlierAEGMM.kddPreset(featureCount: 6, seed: 9)
+        _ = try other.fit(data.train, options: FitOptions(epochs: 1, batchSize: 64, seed: 1, progress: .silent))
+        try other.save(to: mine, overwrite: true)
+        #expect(throws: PersistenceError.cannotWrite(file: mine.path, reason: "a saved detector is already there; pass overwrite (--overwrite) to replace it")) {
+            try catalog.fetch("small", store: store(cache), to: mine)
+        }
+        #expect(try DetectorStore.load(from: mine).score(data.test).instance == other.score(data.test).instance)
+        _ = try catalog.fetch("small", store: store(cache), to: mine, overwrite: true)
+        #expect(try DetectorStore.load(from: mine).score(data.test).instance == published.score(data.test).instance)
+    }
+
+    /// A served archive that differs from the catalog's checksum is deleted; nothing is cached or written.
+    @Test func checksumMismatchKeepsNothing() throws {
+        let (_, archive) = try publishedDetector()
+        var tampered = archive
+        tampered[600] ^= 0x01
+        let server = try LoopbackHTTPServer(routes: ["/d.tar": .body(tampered)])
+        defer { server.stop() }
+        let catalog = try catalog([("small", server.url("/d.tar").absoluteString)], archive: archive)
+        let cache = ScratchFolders.make("cache")
+        do {
+            _ = try catalog.fetch("small", store: store(cache))
+            Issue.record("a tampered archive was accepted")
+        } catch let DataError.checksumMismatch(file, expected, actual, deleted) {
+            #expect(file.hasPrefix(cache.appendingPathComponent(".small-").path) && file.hasSuffix(".partial"))
+            #expect(expected == SHA256.hex(of: archive) && actual == SHA256.hex(of: tampered) && deleted)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).isEmpty)
+    }
+
+    /// A connection closed before the declared length, and a 404: each a download error naming
+    /// the address; the cache is left empty.
+    @Test func truncatedAndMissingDownloadsFail() throws {
+        let (_, archive) = try publishedDetector()
+        let server = try LoopbackHTTPServer(routes: ["/cut.tar": .truncated(archive, sent: archive.count / 2)])
+        defer { server.stop() }
+        let catalog = try catalog(
+            [("cut", server.url("/cut.tar").absoluteString), ("gone", server.url("/gone.tar").absoluteString)], archive: archive)
+        let cache = ScratchFolders.make("cache")
+        for (name, path) in [("cut", "/cut.tar"), ("gone", "/gone.tar")] {
+            do {
+                _ = try catalog.fetch(name, store: store(cache))
+                Issue.record("\(name): the fetch succeeded")
+            } catch let DataError.notFound(file, searched, hint) {
+                #expect(file == "\(name)-\(SHA256.hex(of: archive).prefix(12)).tar")
+                #expect(searched == [cache.path])
+                #expect(hint.hasPrefix("Downloading failed (\(server.url(path).absoluteString): "), "\(hint)")
+                if name == "gone" { #expect(hint.contains("HTTP status 404")) }
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).isEmpty)
+        }
+        #expect(server.requests == ["/cut.tar", "/gone.tar"])
+    }
+
+    /// A short download that the transport reports as complete is caught by the size check.
+    @Test func sizeIsCheckedBeforeTheChecksum() throws {
+        let (_, archive) = try publishedDetector()
+        let server = try LoopbackHTTPServer(routes: ["/d.tar": .body(Array(archive.prefix(1_000)))])
+        defer { server.stop() }
+        let catalog = try catalog([("short", server.url("/d.tar").absoluteString)], archive: archive)
+        let cache = ScratchFolders.make("cache")
+        do {
+            _ = try catalog.fetch("short", store: store(cache))
+            Issue.record("a short archive was accepted")
+        } catch let DataError.notFound(_, _, hint) {
+            #expect(hint.contains("\(server.url("/d.tar").absoluteString): short-\(SHA256.hex(of: archive).prefix(12)).tar: expected \(archive.count) bytes, got 1000 bytes (an incomplete download; deleted)"), "\(hint)")
+        }
+    }
+
+    /// An archive beside the catalog resolves with no network; one holding anything but a
+    /// detector's files, or a detector of another kind than its entry says, is refused.
+    @Test func localArchivesAndWrongContents() throws {
+        let (published, archive) = try publishedDetector()
+        let catalog = try catalog([("local", "d.tar")], archive: archive)
+        try Data(archive).write(to: catalog.baseFolder.appendingPathComponent("d.tar"))
+        let cache = ScratchFolders.make("cache")
+        let offline = DataStore(cacheDirectory: cache.path, transport: URLSessionTransport(), environment: [:])
+        let (_, detector) = try catalog.fetch("local", store: offline)
+        #expect(try detector.score(data.test).instance == published.score(data.test).instance)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path) == ["detectors"])
+
+        let extra = try TarArchive.archive(["config.json": Array("{}".utf8), "run.sh": Array("rm -rf /".utf8)])
+        let bad = try self.catalog([("bad", "bad.tar")], archive: extra)
+        let badFile = bad.baseFolder.appendingPathComponent("bad.tar")
+        try Data(extra).write(to: badFile)
+        #expect(throws: PersistenceError.malformed(
+            file: badFile.path, problem: "member \"run.sh\"; a detector archive holds only config.json, sample.csv, weights.safetensors")) {
+            try bad.fetch("bad", store: offline)
+        }
+        let vae = try OutlierVAE.kddPreset(featureCount: 6, configuration: .init(samples: 2, seed: 1), seed: 1)
+        _ = try vae.fit(data.train, options: FitOptions(epochs: 1, batchSize: 64, seed: 1, progress: .silent))
+        let vaeFolder = ScratchFolders.path("vae")
+        try vae.save(to: vaeFolder)
+        let vaeArchive = try DetectorStore.archive(of: vaeFolder)
+        let wrong = try self.catalog([("wrong", "vae.tar")], archive: vaeArchive)
+        let wrongFile = wrong.baseFolder.appendingPathComponent("vae.tar")
+        try Data(vaeArchive).write(to: wrongFile)
+        #expect(throws: PersistenceError.malformed(
+            file: wrongFile.path, problem: "a OutlierVAE of 6 features; the catalog's entry \"wrong\" says OutlierAEGMM of 6")) {
+            try wrong.fetch("wrong", store: offline)
+        }
+        #expect(throws: PersistenceError.malformed(file: catalog.file, problem: "no detector named \"nope\"; the catalog has local")) {
+            try catalog.fetch("nope", store: offline)
+        }
+    }
+
+    /// Entries that could escape the catalog's folder or name nothing sensible are refused on load.
+    @Test func badCatalogEntries() throws {
+        let archive = [UInt8](repeating: 1, count: 10)
+        for (url, problem) in [
+            ("../up.tar", "\"x\": url \"../up.tar\", expected http(s)://… or a path inside the catalog's folder"),
+            ("/etc/passwd", "\"x\": url \"/etc/passwd\", expected http(s)://… or a path inside the catalog's folder"),
+            ("file:///etc/passwd", "\"x\": url \"file:///etc/passwd\", expected http(s)://… or a path inside the catalog's folder"),
+        ] {
+            do {
+                _ = try catalog([("x", url)], archive: archive)
+                Issue.record("\(url) was accepted")
+            } catch let PersistenceError.malformed(_, found) {
+                #expect(found == "detectors[0]: \(problem)")
+            }
+        }
+        do {
+            _ = try catalog([("x", "a.tar"), ("x", "b.tar")], archive: archive)
+            Issue.record("a repeated name was accepted")
+        } catch let PersistenceError.malformed(_, found) {
+            #expect(found == "detectors[1]: a second entry named \"x\"")
+        }
+        do {
+            _ = try catalog([("x", "a.tar")], archive: archive, sha256: "abc")
+            Issue.record("a short checksum was accepted")
+        } catch let PersistenceError.malformed(_, found) {
+            #expect(found == "detectors[0]: \"x\": sha256 \"abc\", expected 64 lowercase hexadecimal digits")
+        }
+    }
+
+    /// The repository's own catalog: every published detector verifies, loads and is what its entry says.
+    @Test func publishedCatalogLoadsEveryDetector() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Pretrained/catalog.json").standardizedFileURL
+        let catalog = try PretrainedCatalog.load(from: file)
+        #expect(Set(catalog.entries.map(\.kind)) == ["OutlierAE", "OutlierVAE", "OutlierAEGMM", "OutlierVAEGMM"])
+        #expect(catalog.entries.count == 5)
+        let cache = ScratchFolders.make("cache")
+        for entry in catalog.entries {
+            #expect(PretrainedCatalog.remoteURL(entry.url) == nil, "\(entry.name) is published in the repository")
+            let (_, detector) = try catalog.fetch(entry.name, store: DataStore(cacheDirectory: cache.path, environment: [:]))
+            #expect(detector.featureCount == 18 && detector.threshold != nil)
+        }
+    }
+}
