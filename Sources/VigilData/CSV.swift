@@ -266,26 +266,51 @@ extension CSV {
         path: String, batchSize: Int, labelColumn: String? = nil, excluding: Set<String> = [], categorical: [CategoricalColumn] = [],
         _ body: (_ features: Tensor, _ names: [String], _ lines: [Int]) throws -> Void
     ) throws {
+        try forEachBatch(path: path, batchSize: batchSize, labelColumn: labelColumn, labels: nil, excluding: excluding, categorical: categorical) {
+            features, _, names, lines in try body(features, names, lines)
+        }
+    }
+
+    /// Streams a numeric CSV in batches as ``forEachBatch(path:batchSize:labelColumn:excluding:categorical:_:)``
+    /// and, with `labels`, reads `labelColumn` (which must then exist) into targets 0
+    /// (normal) and 1 (outlier) as ``read(path:labelColumn:labels:excluding:categorical:delimiter:limits:)`` does.
+    ///
+    /// - Parameter body: called with each batch's features, its targets (`nil` without
+    ///   `labels`), the feature names and the line on which each row starts.
+    public static func forEachBatch(
+        path: String, batchSize: Int, labelColumn: String?, labels: LabelCoding?, excluding: Set<String> = [], categorical: [CategoricalColumn] = [],
+        _ body: (_ features: Tensor, _ targets: [Int]?, _ names: [String], _ lines: [Int]) throws -> Void
+    ) throws {
         guard batchSize >= 1 else { throw DataError.invalidArgument(name: "batch size", expected: "at least 1", actual: "\(batchSize)") }
         var header: [String]?
         var skip: Set<Int> = []
+        var labelIndex: Int?
         var values: [Float] = []
+        var targets: [Int] = []
         var lines: [Int] = []
         var width = 0
+        var normalRows = 0
         var categories = CategoricalReader(.apply(categorical))
         let limits = InputLimits.current
         func flush() throws {
             guard !lines.isEmpty, let header else { return }
             let names = header.enumerated().filter { !skip.contains($0.offset) }.map(\.element) + categorical.flatMap(\.featureNames)
             let features = try categories.appendOneHot(to: values, numericWidth: width, limits: limits, file: path)
-            try body(Tensor(shape: [lines.count, names.count], scalars: features), names, lines)
+            try body(Tensor(shape: [lines.count, names.count], scalars: features), labelIndex == nil ? nil : targets, names, lines)
             values.removeAll(keepingCapacity: true)
+            targets.removeAll(keepingCapacity: true)
             lines.removeAll(keepingCapacity: true)
         }
         try forEachRecord(source: ByteSource(path: path), delimiter: 0x2C) { fields, line in
             guard let names = header else {
                 let names = (0..<fields.count).map { fields.string($0) }
                 header = names
+                if let labelColumn, labels != nil {
+                    guard let index = names.firstIndex(of: labelColumn) else {
+                        throw DataError.unexpectedValue(file: path, line: line, column: nil, expected: "a column named \"\(labelColumn)\"", actual: "columns \(names)")
+                    }
+                    labelIndex = index
+                }
                 skip = try excludedColumns(excluding, of: names, file: path, line: line).union(labelColumn.flatMap { names.firstIndex(of: $0) }.map { [$0] } ?? [])
                 try checkDisjoint(categorical.map(\.name), label: labelColumn, excluding: excluding, file: path, line: line)
                 skip.formUnion(try categories.resolve(header: names, file: path, line: line))
@@ -295,6 +320,11 @@ extension CSV {
             guard fields.count == names.count else {
                 throw DataError.fieldCount(file: path, line: line, expected: names.count, actual: fields.count)
             }
+            if let labelIndex, let labels {
+                let target = try fields.withField(labelIndex) { try labels.target(of: $0, file: path, line: line, column: labelIndex + 1, name: names[labelIndex]) }
+                targets.append(target)
+                if target == 0 { normalRows += 1 }
+            }
             try appendNumbers(fields, skipping: skip, names: names, file: path, line: line, to: &values)
             try categories.read(fields, names: names, file: path, line: line)
             lines.append(line)
@@ -302,6 +332,10 @@ extension CSV {
         }
         try flush()
         if header == nil { throw DataError.malformed(file: path, expected: "a header line", actual: "an empty file") }
+        if case let .normal(value)? = labels, let labelColumn, labelIndex != nil, normalRows == 0 {
+            throw DataError.unexpectedValue(
+                file: path, line: nil, column: nil, expected: "some rows labelled \"\(value)\" (the normal label) in column \"\(labelColumn)\"", actual: "none")
+        }
     }
 }
 

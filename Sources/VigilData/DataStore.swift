@@ -52,15 +52,16 @@ extension KDDCup {
 /// Moves bytes from a URL into a local file.
 public protocol DataTransport: Sendable {
     /// Downloads `url` into `destination` (a new file), reporting bytes received and the
-    /// expected total when known.
-    func download(_ url: URL, to destination: URL, progress: @escaping @Sendable (Int64, Int64?) -> Void) throws
+    /// expected total when known; stops with an error once more than `maximumBytes` arrive
+    /// (or are announced), when given.
+    func download(_ url: URL, to destination: URL, maximumBytes: Int64?, progress: @escaping @Sendable (Int64, Int64?) -> Void) throws
 }
 
 /// Downloads with `URLSession`.
 public struct URLSessionTransport: DataTransport {
     public init() {}
 
-    public func download(_ url: URL, to destination: URL, progress: @escaping @Sendable (Int64, Int64?) -> Void) throws {
+    public func download(_ url: URL, to destination: URL, maximumBytes: Int64?, progress: @escaping @Sendable (Int64, Int64?) -> Void) throws {
         let done = DispatchSemaphore(value: 0)
         let outcome = DownloadOutcome()
         let task = URLSession.shared.downloadTask(with: url) { location, response, error in
@@ -77,9 +78,17 @@ public struct URLSessionTransport: DataTransport {
             done.signal()
         }
         task.resume()
+        var tooLong = false
         while done.wait(timeout: .now() + 0.25) == .timedOut {
             let expected = task.countOfBytesExpectedToReceive
             progress(task.countOfBytesReceived, expected > 0 ? expected : nil)
+            if let maximumBytes, !tooLong, max(task.countOfBytesReceived, expected) > maximumBytes {
+                tooLong = true
+                task.cancel()
+            }
+        }
+        if tooLong, let maximumBytes {
+            throw DataError.ioFailure(file: url.absoluteString, reason: "more than the \(maximumBytes) bytes published; the download was stopped")
         }
         try outcome.get()
     }
@@ -161,7 +170,7 @@ public struct DataStore: Sendable {
         for url in file.urls {
             let temporary = cacheDirectory.appendingPathComponent(".\(file.name).\(UUID().uuidString).partial")
             do {
-                try transport.download(url, to: temporary, progress: progress)
+                try transport.download(url, to: temporary, maximumBytes: file.size, progress: progress)
                 if let size = file.size {
                     let received = (try? FileManager.default.attributesOfItem(atPath: temporary.path)[.size] as? NSNumber)?.int64Value ?? -1
                     guard received == size else {

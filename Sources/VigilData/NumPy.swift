@@ -88,43 +88,12 @@ public enum NumPy {
 
     /// Parses the bytes of an `.npy` file; `file` names it in errors.
     public static func decode(_ bytes: [UInt8], file: String, limits: InputLimits = .current) throws -> NumPyArray {
-        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
-            throw DataError.malformed(file: file, expected: "an .npy file (starting with \\x93NUMPY)", actual: "a file starting with bytes \(hexBytes(bytes.prefix(6)))")
-        }
-        let major = bytes[6]
-        let headerLength: Int
-        let headerStart: Int
-        switch major {
-        case 1:
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            headerStart = 10
-        case 2, 3:
-            guard bytes.count >= 12 else { throw DataError.malformed(file: file, expected: "a 12-byte preamble", actual: "\(bytes.count) bytes") }
-            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
-            headerStart = 12
-        default:
-            throw DataError.malformed(file: file, expected: "format version 1, 2 or 3", actual: "version \(major)")
-        }
-        guard headerLength <= maximumHeaderBytes, headerStart + headerLength <= bytes.count else {
-            throw DataError.malformed(
-                file: file, expected: "a header of at most \(min(maximumHeaderBytes, bytes.count - headerStart)) bytes", actual: "a header length of \(headerLength)")
-        }
-        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
-        let descriptor = try headerValue("descr", in: header, file: file).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
-        let fortran = try headerValue("fortran_order", in: header, file: file)
-        guard fortran == "False" else {
-            throw DataError.unexpectedValue(file: file, line: nil, column: nil, expected: "C order (fortran_order False)", actual: "fortran_order \(fortran)")
-        }
-        let shapeText = try headerValue("shape", in: header, file: file)
-        let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()"))
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard let dimensions = Optional(shape.compactMap { Int($0) }), dimensions.count == shape.count, dimensions.allSatisfy({ $0 >= 0 }) else {
-            throw DataError.malformed(file: file, expected: "a shape tuple of non-negative integers", actual: messageText(shapeText))
-        }
+        let header = try Header(bytes, file: file)
+        let (descriptor, dimensions) = (header.descriptor, header.shape)
         guard let count = limits.elementCount(dimensions) else {
             throw DataError.tooLarge(file: file, what: "elements (shape \(dimensions))", limit: limits.maximumElements, setting: "VIGIL_MAX_ELEMENTS")
         }
-        let data = bytes[(headerStart + headerLength)...]
+        let data = bytes[header.dataOffset...]
         func load<T>(_ type: T.Type) throws -> [T] {
             let size = MemoryLayout<T>.size
             guard data.count == count * size else {
@@ -147,6 +116,53 @@ public enum NumPy {
                 actual: "dtype \(messageText(descriptor))")
         }
         return NumPyArray(shape: dimensions, elements: elements)
+    }
+
+    /// The preamble and header of an `.npy` file: its dtype, shape and where its data starts.
+    struct Header {
+        let descriptor: String
+        let shape: [Int]
+        let dataOffset: Int
+
+        /// The header at the start of `bytes` (which must hold at least the preamble and the header).
+        init(_ bytes: [UInt8], file: String) throws {
+            guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+                throw DataError.malformed(file: file, expected: "an .npy file (starting with \\x93NUMPY)", actual: "a file starting with bytes \(hexBytes(bytes.prefix(6)))")
+            }
+            let (headerStart, headerLength) = try Self.extent(bytes, file: file)
+            guard headerLength <= maximumHeaderBytes, headerStart + headerLength <= bytes.count else {
+                throw DataError.malformed(
+                    file: file, expected: "a header of at most \(min(maximumHeaderBytes, bytes.count - headerStart)) bytes", actual: "a header length of \(headerLength)")
+            }
+            let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
+            descriptor = try headerValue("descr", in: header, file: file).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+            let fortran = try headerValue("fortran_order", in: header, file: file)
+            guard fortran == "False" else {
+                throw DataError.unexpectedValue(file: file, line: nil, column: nil, expected: "C order (fortran_order False)", actual: "fortran_order \(fortran)")
+            }
+            let shapeText = try headerValue("shape", in: header, file: file)
+            let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()"))
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard let dimensions = Optional(shape.compactMap { Int($0) }), dimensions.count == shape.count, dimensions.allSatisfy({ $0 >= 0 }) else {
+                throw DataError.malformed(file: file, expected: "a shape tuple of non-negative integers", actual: messageText(shapeText))
+            }
+            self.shape = dimensions
+            dataOffset = headerStart + headerLength
+        }
+
+        /// Where the header starts and how long it is, from the preamble (10 or 12 bytes).
+        static func extent(_ bytes: [UInt8], file: String) throws -> (start: Int, length: Int) {
+            let (start, length): (Int, Int)
+            switch bytes[6] {
+            case 1: (start, length) = (10, Int(bytes[8]) | Int(bytes[9]) << 8)
+            case 2, 3:
+                guard bytes.count >= 12 else { throw DataError.malformed(file: file, expected: "a 12-byte preamble", actual: "\(bytes.count) bytes") }
+                (start, length) = (12, (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) })
+            default:
+                throw DataError.malformed(file: file, expected: "format version 1, 2 or 3", actual: "version \(bytes[6])")
+            }
+            return (start, length)
+        }
     }
 
     private static func headerValue(_ key: String, in header: String, file: String) throws -> String {

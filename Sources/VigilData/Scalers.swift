@@ -20,6 +20,13 @@ public struct Standardizer: AffineColumnScaler, Codable, Equatable {
         self.init(mean: statistics.mean, standardDeviation: statistics.standardDeviation.map { $0 > 0 ? $0 : 1 })
     }
 
+    /// Fits the column statistics of every row of `rows`, read chunk by chunk: the same sums
+    /// in the same row order as ``init(fitting:)-(Tensor)``, so the same standardiser.
+    public init(fitting rows: some RowSource) throws {
+        let statistics = try ColumnStatistics(rows)
+        self.init(mean: statistics.mean, standardDeviation: statistics.standardDeviation.map { $0 > 0 ? $0 : 1 })
+    }
+
     var offset: [Float] { mean }
     var divisor: [Float] { standardDeviation }
 }
@@ -92,12 +99,47 @@ struct ColumnStatistics {
 
     init(_ data: Tensor) {
         precondition(data.rank == 2 && data.shape[0] > 0, "column statistics: expected a non-empty matrix, got shape \(data.shape)")
-        let (rows, columns) = (data.shape[0], data.shape[1])
-        var low = [Float](repeating: .infinity, count: columns)
-        var high = [Float](repeating: -.infinity, count: columns)
-        var sum = [Double](repeating: 0, count: columns)
-        data.withUnsafeBufferPointer { x in
-            for row in 0..<rows {
+        var accumulator = Accumulator(columns: data.shape[1])
+        data.withUnsafeBufferPointer { accumulator.addValues($0) }
+        let means = accumulator.means(rows: data.shape[0])
+        data.withUnsafeBufferPointer { accumulator.addSquares($0, means: means) }
+        self.init(accumulator, means: means, rows: data.shape[0])
+    }
+
+    /// The statistics of every row of `rows` (`[features]` each), in two passes of chunks.
+    init(_ rows: some RowSource, chunkRows: Int = 65_536) throws {
+        guard rows.rowShape.count == 1, rows.rowCount > 0 else {
+            throw DataError.invalidArgument(name: "column statistics rows", expected: "a non-empty table", actual: "\([rows.rowCount] + rows.rowShape)")
+        }
+        var accumulator = Accumulator(columns: rows.rowShape[0])
+        try rows.forEachChunk(of: chunkRows) { _, chunk in chunk.withUnsafeBufferPointer { accumulator.addValues($0) } }
+        let means = accumulator.means(rows: rows.rowCount)
+        try rows.forEachChunk(of: chunkRows) { _, chunk in chunk.withUnsafeBufferPointer { accumulator.addSquares($0, means: means) } }
+        self.init(accumulator, means: means, rows: rows.rowCount)
+    }
+
+    private init(_ accumulator: Accumulator, means: [Double], rows: Int) {
+        minimum = accumulator.low
+        maximum = accumulator.high
+        mean = means.map { Float($0) }
+        standardDeviation = accumulator.squares.map { Float(($0 / Double(rows)).squareRoot()) }
+    }
+
+    /// Running per-column minimum, maximum, sum and centred squares, row by row in `Double`.
+    private struct Accumulator {
+        let columns: Int
+        var low: [Float], high: [Float], sum: [Double], squares: [Double]
+
+        init(columns: Int) {
+            self.columns = columns
+            low = [Float](repeating: .infinity, count: columns)
+            high = [Float](repeating: -.infinity, count: columns)
+            sum = [Double](repeating: 0, count: columns)
+            squares = [Double](repeating: 0, count: columns)
+        }
+
+        mutating func addValues(_ x: UnsafeBufferPointer<Float>) {
+            for row in 0..<(x.count / max(columns, 1)) {
                 for column in 0..<columns {
                     let value = x[row * columns + column]
                     low[column] = Swift.min(low[column], value)
@@ -106,19 +148,16 @@ struct ColumnStatistics {
                 }
             }
         }
-        let means = sum.map { $0 / Double(rows) }
-        var squares = [Double](repeating: 0, count: columns)
-        data.withUnsafeBufferPointer { x in
-            for row in 0..<rows {
+
+        func means(rows: Int) -> [Double] { sum.map { $0 / Double(rows) } }
+
+        mutating func addSquares(_ x: UnsafeBufferPointer<Float>, means: [Double]) {
+            for row in 0..<(x.count / max(columns, 1)) {
                 for column in 0..<columns {
                     let centred = Double(x[row * columns + column]) - means[column]
                     squares[column] += centred * centred
                 }
             }
         }
-        minimum = low
-        maximum = high
-        mean = means.map { Float($0) }
-        standardDeviation = squares.map { Float(($0 / Double(rows)).squareRoot()) }
     }
 }

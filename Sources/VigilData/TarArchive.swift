@@ -8,10 +8,38 @@ public enum TarArchive {
     /// order; `read(into:)` fills a buffer from the member's bytes and returns the count (0 at
     /// the member's end). Bytes a body leaves unread are skipped.
     ///
+    /// - Parameter regularFilesOnly: refuse any member that is not a regular file (links,
+    ///   devices, extended headers that could rename members), but the folder `.` itself;
+    ///   otherwise such members are skipped.
     /// - Throws: ``DataError`` naming the archive: a header whose checksum is wrong, a size
     ///   field that is not octal, or an archive that ends inside a member.
-    public static func forEachFile(path: String, _ body: (String, Int, (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Void) throws {
-        let source = try ByteSource(path: path)
+    public static func forEachFile(
+        path: String, regularFilesOnly: Bool = false, _ body: (String, Int, (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Void
+    ) throws {
+        try forEachFile(source: ByteSource(path: path), regularFilesOnly: regularFilesOnly, body)
+    }
+
+    /// ``forEachFile(path:regularFilesOnly:_:)`` over an archive held in memory; errors name `name`.
+    public static func forEachFile(
+        bytes: [UInt8], name: String, regularFilesOnly: Bool = false, _ body: (String, Int, (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Void
+    ) throws {
+        try forEachFile(source: ByteSource(bytes: bytes, name: name), regularFilesOnly: regularFilesOnly, body)
+    }
+
+    /// Every byte of a member, read with the `read` function ``forEachFile(path:regularFilesOnly:_:)`` hands its body.
+    public static func bytes(ofMemberOf size: Int, _ read: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        while filled < size {
+            filled += try bytes.withUnsafeMutableBytes { try read(UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
+        }
+        return bytes
+    }
+
+    private static func forEachFile(
+        source: ByteSource, regularFilesOnly: Bool, _ body: (String, Int, (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Void
+    ) throws {
+        let path = source.path
         var header = [UInt8](repeating: 0, count: 512)
         func fill(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
             var filled = 0
@@ -45,7 +73,13 @@ public enum TarArchive {
                 remaining -= count
                 return count
             }
-            if header[156] == UInt8(ascii: "0") || header[156] == 0 { try body(name, size, read) }
+            let type = header[156]
+            if type == UInt8(ascii: "0") || type == 0 {
+                try body(name, size, read)
+            } else if regularFilesOnly && !(type == UInt8(ascii: "5") && [".", "./"].contains(name)) {
+                throw DataError.malformed(
+                    file: path, expected: "only regular files", actual: "member \(messageText(name)) of type '\(messageText(String(UnicodeScalar(type))))'")
+            }
             var skip = [UInt8](repeating: 0, count: 1 << 16)
             while remaining > 0 { _ = try skip.withUnsafeMutableBytes { try read($0) } }
             let padding = padded - size

@@ -48,9 +48,11 @@ public final class OutlierAE: OutlierDetector {
         self.configuration = configuration
     }
 
-    public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory {
-        let input = try prepareTraining(data, options: options)
-        return try train(network, on: input, options: options) { x in Loss.meanSquaredError(network(x), x) }
+    public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory { try fit(rows: data, options: options) }
+
+    public func fit<Rows: RowSource>(rows: Rows, options: FitOptions) throws -> TrainingHistory {
+        let input = try prepareTraining(rows: rows, options: options)
+        return try train(network, rows: input, options: options) { x in Loss.meanSquaredError(network(x), x) }
     }
 
     public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {
@@ -58,6 +60,8 @@ public final class OutlierAE: OutlierDetector {
         return OutlierScores(instance: instanceScores(featureScores, percentage: configuration.outlierPercentage), feature: featureScores)
     }
 }
+
+extension OutlierAE: RowSourceTraining {}
 
 extension OutlierAE: RegisteredDetector {
     public static let settingsKey: String? = "ae"

@@ -81,10 +81,12 @@ public final class OutlierAEGMM: OutlierDetector {
         self.configuration = configuration
     }
 
-    public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory {
-        let input = try prepareTraining(data, options: options)
+    public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory { try fit(rows: data, options: options) }
+
+    public func fit<Rows: RowSource>(rows: Rows, options: FitOptions) throws -> TrainingHistory {
+        let input = try prepareTraining(rows: rows, options: options)
         let configuration = configuration
-        let history = try train(network, on: input, options: options) { x in
+        let history = try train(network, rows: input, options: options) { x in
             let (reconstruction, z, gamma) = network.forward(x)
             let mixture = try GaussianMixture.estimate(z: z, gamma: gamma, jitter: configuration.jitter)
             return Loss.meanSquaredError(reconstruction, x)
@@ -97,7 +99,7 @@ public final class OutlierAEGMM: OutlierDetector {
 
     /// Fits the mixture alone on model input (standardised data when the detector
     /// standardises), with the networks as they are — the DAGMM protocol's "untrained" baseline.
-    public func fitMixture(modelInput input: Tensor) throws {
+    public func fitMixture(modelInput input: some RowSource) throws {
         mixture = try VigilDetect.fitMixture(over: input, jitter: configuration.jitter) { chunk in
             let (_, z, gamma) = network.forward(Variable(chunk))
             return (z.value, gamma.value)
@@ -118,21 +120,26 @@ extension OutlierAEGMM: MixtureScoring {
     }
 }
 
-/// The mixture over all rows of `input`, from γ-weighted sums accumulated chunk by chunk
-/// (`forward` maps a chunk to its latent vectors and memberships), so the whole training
-/// set never passes through the network at once.
+/// The mixture over all rows of `input`, from γ-weighted sums accumulated chunk by chunk in
+/// row order (`forward` maps a chunk to its latent vectors and memberships), so the whole
+/// training set never passes through the network at once — nor, from a file-backed source,
+/// into memory.
 func fitMixture(
-    over input: Tensor, jitter: Float, chunkSize: Int = 16_384, _ forward: (Tensor) -> (z: Tensor, gamma: Tensor)
+    over input: some RowSource, jitter: Float, chunkSize: Int = 16_384, _ forward: (Tensor) -> (z: Tensor, gamma: Tensor)
 ) throws -> GaussianMixture.Parameters {
     var accumulator: GaussianMixtureAccumulator?
-    for start in stride(from: 0, to: input.shape[0], by: chunkSize) {
-        let chunk = input.slice(alongAxis: 0, start..<min(input.shape[0], start + chunkSize))
+    try input.forEachChunk(of: chunkSize) { _, chunk in
         let (z, gamma) = GradientTape.withoutRecording { forward(chunk) }
         if accumulator == nil { accumulator = GaussianMixtureAccumulator(components: gamma.shape[1], dimension: z.shape[1]) }
         accumulator!.add(z: z, gamma: gamma)
     }
-    return try accumulator!.parameters(jitter: jitter)
+    guard let accumulator else {
+        throw DetectorError.invalidArgument(name: "mixture training rows", expected: "at least one row", actual: "none")
+    }
+    return try accumulator.parameters(jitter: jitter)
 }
+
+extension OutlierAEGMM: RowSourceTraining {}
 
 extension OutlierAEGMM: RegisteredDetector {
     public static let settingsKey: String? = "aegmm"

@@ -99,12 +99,14 @@ public final class OutlierVAE: OutlierDetector {
         self.configuration = configuration
     }
 
-    public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory {
-        let input = try prepareTraining(data, options: options)
-        configuration.covariance = configuration.covariance.resolved(with: input)
+    public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory { try fit(rows: data, options: options) }
+
+    public func fit<Rows: RowSource>(rows: Rows, options: FitOptions) throws -> TrainingHistory {
+        let input = try prepareTraining(rows: rows, options: options)
+        configuration.covariance = try configuration.covariance.resolved(with: input, detector: Self.kind)
         var noise = SeededRandom(seed: options.seed &+ 0x5EED)
         let (covariance, beta) = (configuration.covariance, configuration.beta)
-        let history = try train(network, on: input, options: options) { x in
+        let history = try train(network, rows: input, options: options) { x in
             let pass = network(x, noise: &noise)
             let reconstructionLoss = try Loss.gaussianNegativeLogLikelihood(x, pass.reconstruction, covariance: covariance)
             return reconstructionLoss + Loss.gaussianKL(mean: pass.mean, logVariance: pass.logVariance) * beta
@@ -112,9 +114,7 @@ public final class OutlierVAE: OutlierDetector {
         configuration.residualVariance = nil
         if configuration.scoreType == .learnedVariance {
             // The maximum-likelihood variance of each feature's residual on the training rows.
-            let residuals = try inSampleBatches(input, samples: configuration.samples) { try scoreSampled($0, as: .meanSquaredError, latent: .sampled) }.feature!
-            let rows = Float(input.shape[0])
-            configuration.residualVariance = residuals.sum(alongAxis: 0).scalars.map { max($0 / rows, 1e-6) }
+            configuration.residualVariance = try residualVariance(of: input)
         }
         return history
     }
@@ -205,6 +205,24 @@ public func instanceScores(_ featureScores: Tensor, percentage: Double) -> [Floa
         let values = featureScores.scalars[(row * features)..<((row + 1) * features)]
         let top = kept == features ? Array(values) : Array(values.sorted(by: >).prefix(kept))
         return top.reduce(0, +) / Float(kept)
+    }
+}
+
+extension OutlierVAE: RowSourceTraining {
+    /// Each feature's mean squared residual over the training rows (model input), at least
+    /// 1e-6: the maximum-likelihood variance of the decoder, summed chunk by chunk in
+    /// `Double` in row order (a row's residual depends only on the row).
+    func residualVariance(of input: some RowSource) throws -> [Float] {
+        var sums = [Double](repeating: 0, count: featureCount)
+        try input.forEachChunk(of: 16_384) { _, chunk in
+            let residuals = try inSampleBatches(chunk, samples: configuration.samples) { try scoreSampled($0, as: .meanSquaredError, latent: .sampled) }.feature!
+            residuals.withUnsafeBufferPointer { values in
+                for row in 0..<chunk.shape[0] {
+                    for feature in 0..<featureCount { sums[feature] += Double(values[row * featureCount + feature]) }
+                }
+            }
+        }
+        return sums.map { max(Float($0 / Double(input.rowCount)), 1e-6) }
     }
 }
 

@@ -109,12 +109,14 @@ public final class OutlierVAEGMM: OutlierDetector {
         self.configuration = configuration
     }
 
-    public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory {
-        let input = try prepareTraining(data, options: options)
-        configuration.covariance = configuration.covariance.resolved(with: input)
+    public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory { try fit(rows: data, options: options) }
+
+    public func fit<Rows: RowSource>(rows: Rows, options: FitOptions) throws -> TrainingHistory {
+        let input = try prepareTraining(rows: rows, options: options)
+        configuration.covariance = try configuration.covariance.resolved(with: input, detector: Self.kind)
         var noise = SeededRandom(seed: options.seed &+ 0x5EED)
         let configuration = configuration
-        let history = try train(network, on: input, options: options) { x in
+        let history = try train(network, rows: input, options: options) { x in
             let pass = network.forward(x, noise: &noise)
             let mixture = try GaussianMixture.estimate(z: pass.z, gamma: pass.gamma, jitter: configuration.jitter)
             let elbo = try Loss.gaussianNegativeLogLikelihood(x, pass.reconstruction, covariance: configuration.covariance)
@@ -156,6 +158,8 @@ extension OutlierVAEGMM: MixtureScoring {
         return GradientTape.withoutRecording { network.forward(Variable(repeatRows(data, samples)), epsilon: epsilon).z.value }
     }
 }
+
+extension OutlierVAEGMM: RowSourceTraining {}
 
 extension OutlierVAEGMM: RegisteredDetector {
     public static let settingsKey: String? = "vaegmm"

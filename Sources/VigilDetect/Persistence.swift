@@ -223,7 +223,10 @@ public enum DetectorStore {
     /// the new one. An existing path is replaced only when it is a saved detector (its
     /// `config.json` says `"format": "vigil-detector"`) holding nothing else, and only with
     /// `overwrite`; a file, a link, any other folder is never touched.
-    static func writeAtomically(folder: URL, files: [String: [UInt8]], overwrite: Bool) throws {
+    ///
+    /// `check`, when given, is called with the staging folder once every file is written;
+    /// if it throws, the staging folder is removed and nothing at `folder` changes.
+    static func writeAtomically(folder: URL, files: [String: [UInt8]], overwrite: Bool, check: ((URL) throws -> Void)? = nil) throws {
         let manager = FileManager.default
         let path = folder.path
         let existing = try replaceableFolder(folder, overwrite: overwrite)
@@ -241,6 +244,10 @@ public enum DetectorStore {
         } catch {
             try? manager.removeItem(atPath: staging)
             throw PersistenceError.cannotWrite(file: path, reason: "\(error)")
+        }
+        do { try check?(URL(fileURLWithPath: staging)) } catch {
+            try? manager.removeItem(atPath: staging)
+            throw error
         }
         guard existing else {
             if rename(staging, path) != 0 {

@@ -14,8 +14,8 @@ import VigilTensor
 ///                 "description": "…", "url": "kdd-aegmm.tar", "size": 20480, "sha256": "…"}]}
 /// ```
 ///
-/// An `http`/`https` address is downloaded into the cache; any other is a path relative to
-/// the catalog's folder, so detectors published beside the catalog resolve with no network.
+/// An `http`/`https` address is downloaded into the cache; any other is the name of a file
+/// beside the catalog, so detectors published with it resolve with no network.
 public struct PretrainedCatalog: Sendable, Equatable {
     /// The value of the file's `format` field.
     public static let format = "vigil-pretrained-catalog"
@@ -32,13 +32,14 @@ public struct PretrainedCatalog: Sendable, Equatable {
         public var featureCount: Int
         /// What it was trained on, how, and how well it does.
         public var description: String
-        /// The archive's address: `http(s)://…`, or a path relative to the catalog's folder.
+        /// The archive's address: `http(s)://…`, or the name of a file beside the catalog.
         public var url: String
         /// The archive's size in bytes.
         public var size: Int64
         /// The archive's SHA-256, lowercase hexadecimal.
         public var sha256: String
 
+        /// An entry; ``PretrainedCatalog/load(from:)`` checks each field.
         public init(name: String, kind: String, featureCount: Int, description: String, url: String, size: Int64, sha256: String) {
             self.name = name
             self.kind = kind
@@ -64,8 +65,8 @@ public struct PretrainedCatalog: Sendable, Equatable {
     }
 
     /// The catalog in `file`, every entry checked: a known kind, a unique name, a size within
-    /// the detector limits, a 64-digit SHA-256 and an address that is `http(s)` or a relative
-    /// path that stays inside the catalog's folder.
+    /// the detector limits, a 64-digit SHA-256 and an address that is `http(s)` or the name
+    /// of a file beside the catalog (no folders, so no way out of it).
     ///
     /// - Throws: ``PersistenceError`` naming the file and the entry.
     public static func load(from file: URL) throws -> PretrainedCatalog {
@@ -101,10 +102,19 @@ public struct PretrainedCatalog: Sendable, Equatable {
     }
 
     /// The entry's JSON, for a catalog.
-    public static func json(of entry: Entry) -> String {
+    public static func json(of entry: Entry) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(entry)) ?? Data(), as: UTF8.self)
+        return String(decoding: try encoder.encode(entry), as: UTF8.self)
+    }
+
+    /// What is wrong with `name` as an entry's name, or `nil`.
+    public static func problem(withName name: String) -> String? {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard !name.isEmpty, name.count <= 100, name.allSatisfy(allowed.contains), !name.hasPrefix(".") else {
+            return "name \"\(messageText(name))\": expected 1–100 letters, digits, '.', '_' or '-', not starting with '.'"
+        }
+        return nil
     }
 
     /// The largest archive an entry may name: a detector's weights at the element limit and its `config.json`.
@@ -115,10 +125,7 @@ public struct PretrainedCatalog: Sendable, Equatable {
 
     /// What is wrong with `entry`, or `nil`.
     private static func check(_ entry: Entry, archiveLimit: Int64) -> String? {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        guard !entry.name.isEmpty, entry.name.count <= 100, entry.name.allSatisfy(allowed.contains), !entry.name.hasPrefix(".") else {
-            return "name \"\(messageText(entry.name))\": expected 1–100 letters, digits, '.', '_' or '-', not starting with '.'"
-        }
+        if let problem = problem(withName: entry.name) { return problem }
         guard DetectorRegistry.kind(named: entry.kind) != nil else {
             return "\"\(entry.name)\": unknown detector kind \"\(messageText(entry.kind))\""
         }
@@ -130,9 +137,10 @@ public struct PretrainedCatalog: Sendable, Equatable {
             return "\"\(entry.name)\": sha256 \"\(messageText(entry.sha256))\", expected 64 lowercase hexadecimal digits"
         }
         if remoteURL(entry.url) == nil {
-            let parts = entry.url.split(separator: "/", omittingEmptySubsequences: false)
-            guard !entry.url.isEmpty, !entry.url.hasPrefix("/"), !entry.url.contains(":"), !parts.contains(".."), !parts.contains("") else {
-                return "\"\(entry.name)\": url \"\(messageText(entry.url))\", expected http(s)://… or a path inside the catalog's folder"
+            guard !entry.url.isEmpty, entry.url.count <= 255, !entry.url.contains("/"), !entry.url.contains(":"), !entry.url.contains("\0"),
+                entry.url != ".", entry.url != ".."
+            else {
+                return "\"\(entry.name)\": url \"\(messageText(entry.url))\", expected http(s)://… or the name of a file beside the catalog"
             }
         }
         return nil

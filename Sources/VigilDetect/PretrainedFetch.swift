@@ -3,121 +3,106 @@ import VigilData
 import VigilTensor
 
 extension PretrainedCatalog {
-    /// The files a published archive may hold: a saved detector folder's.
-    static let archiveMembers: Set<String> = DetectorStore.folderFiles
-
-    /// The detector `name`, verified, unpacked and loaded: its archive is found beside the
-    /// catalog (a relative address) or in `store`'s folders and cache, else downloaded into
-    /// the cache (`store.fetch`: a temporary file, checked against the entry's size and
-    /// SHA-256, renamed into place only when both match); the archive's members are read
-    /// (only a detector folder's files, each within the detector limits), loaded in a
-    /// scratch folder — which checks every size and shape — and checked against the entry's
-    /// kind and feature count; only then are they written to `destination` (default: the
-    /// cache's `detectors/NAME`), atomically. A `destination` that holds a detector is
-    /// replaced only with `overwrite`; the cache's own copy is refreshed when it differs.
+    /// The detector `name`, verified, unpacked and loaded: its archive is read beside the
+    /// catalog (a relative address), or found in `store`'s folders and cache, else downloaded
+    /// into the cache (`store.fetch`: a temporary file, stopped once it passes the entry's
+    /// size, kept only when size and SHA-256 match). The archive is then read once, as a
+    /// regular file (not a link) of exactly the entry's size and digest; its members must be
+    /// regular files named as a detector folder's (each at most the archive's size); they are
+    /// written to a staging folder beside the destination, loaded there — every check a saved
+    /// folder gets — and compared with the entry's kind and feature count; only then is the
+    /// staging folder renamed to `destination` (default: the cache's `detectors/NAME`). A
+    /// `destination` is checked before anything is fetched: a detector there is replaced only
+    /// with `overwrite`, anything else never; the cache's own copy is refreshed.
     ///
     /// - Returns: the folder written and the detector loaded from it.
-    /// - Throws: ``DataError`` for a download that fails, is truncated or does not match its
-    ///   checksum (nothing is kept); ``PersistenceError`` for an archive that is not a
-    ///   detector or does not match its entry, naming the archive.
+    /// - Throws: ``VigilData/DataError`` for a download that fails, is cut short, runs long
+    ///   or does not match its checksum (nothing is kept); ``PersistenceError`` for an archive
+    ///   that is not a detector or does not match its entry, naming the archive.
     public func fetch(
         _ name: String, store: DataStore, to destination: URL? = nil, overwrite: Bool = false,
         progress: @escaping @Sendable (Int64, Int64?) -> Void = { _, _ in }
     ) throws -> (folder: URL, detector: any OutlierDetector) {
         let entry = try entry(named: name)
-        let archive = try archiveFile(of: entry, store: store, progress: progress)
-        let files = try members(of: archive)
-        try check(files, against: entry, archive: archive.path)
+        if let destination { try DetectorStore.checkDestination(destination, overwrite: overwrite) }
+        let (archive, location) = try archiveBytes(of: entry, store: store, progress: progress)
+        let files = try members(of: archive, location: location, limit: Int(entry.size))
         let folder = destination ?? store.cacheDirectory.appendingPathComponent("detectors").appendingPathComponent(entry.name)
         if destination == nil {
             try FileManager.default.createDirectory(at: folder.deletingLastPathComponent(), withIntermediateDirectories: true)
         }
-        if !Self.holds(folder, files) {
-            try DetectorStore.writeAtomically(folder: folder, files: files, overwrite: overwrite || destination == nil)
+        try DetectorStore.writeAtomically(folder: folder, files: files, overwrite: overwrite || destination == nil) { staging in
+            let detector: any OutlierDetector
+            do { detector = try DetectorStore.load(from: staging) } catch {
+                throw PersistenceError.malformed(file: location, problem: "not a loadable detector: \(error)")
+            }
+            let found = (type(of: detector).kind, detector.featureCount)
+            guard found == (entry.kind, entry.featureCount) else {
+                throw PersistenceError.malformed(
+                    file: location, problem: "a \(found.0) of \(found.1) features; the catalog's entry \"\(entry.name)\" says \(entry.kind) of \(entry.featureCount)")
+            }
         }
         return (folder, try DetectorStore.load(from: folder))
     }
 
-    /// A verified local copy of the entry's archive.
-    private func archiveFile(of entry: Entry, store: DataStore, progress: @escaping @Sendable (Int64, Int64?) -> Void) throws -> URL {
-        guard let remote = Self.remoteURL(entry.url) else {
-            let local = baseFolder.appendingPathComponent(entry.url)
-            let size = (try? FileManager.default.attributesOfItem(atPath: local.path)[.size] as? NSNumber)?.int64Value
-            guard let size else { throw PersistenceError.missingFile(file: local.path) }
-            guard size == entry.size else {
-                throw PersistenceError.malformed(file: local.path, problem: "\(size) bytes, the catalog says \(entry.size)")
-            }
-            let digest = try DataStore.sha256(of: local.path)
-            guard digest == entry.sha256 else {
-                throw DataError.checksumMismatch(file: local.path, expected: entry.sha256, actual: digest, deleted: false)
-            }
-            return local
+    /// The entry's archive, verified, and where it was read.
+    private func archiveBytes(of entry: Entry, store: DataStore, progress: @escaping @Sendable (Int64, Int64?) -> Void) throws -> ([UInt8], String) {
+        let path: String
+        if let remote = Self.remoteURL(entry.url) {
+            let file = RemoteDataFile(name: "\(entry.name)-\(entry.sha256.prefix(12)).tar", urls: [remote], sha256: entry.sha256, size: entry.size)
+            path = try store.fetch(file, progress: progress).path
+        } else {
+            path = baseFolder.appendingPathComponent(entry.url).path
         }
-        let file = RemoteDataFile(name: "\(entry.name)-\(entry.sha256.prefix(12)).tar", urls: [remote], sha256: entry.sha256, size: entry.size)
-        return try store.fetch(file, progress: progress)
+        let bytes = try Self.readArchive(path, size: entry.size)
+        let digest = SHA256.hex(of: bytes)
+        guard digest == entry.sha256 else { throw DataError.checksumMismatch(file: path, expected: entry.sha256, actual: digest, deleted: false) }
+        return (bytes, path)
     }
 
-    /// The archive's members, each a detector folder's file within the detector limits.
-    private func members(of archive: URL) throws -> [String: [UInt8]] {
-        let limits = InputLimits.current
-        var files: [String: [UInt8]] = [:]
+    /// The bytes of the regular file at `path` (a link is refused), which must be `size` long.
+    private static func readArchive(_ path: String, size: Int64) throws -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw errno == ENOENT ? PersistenceError.missingFile(file: path) : PersistenceError.unreadable(file: path, reason: String(cString: strerror(errno)))
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw PersistenceError.unreadable(file: path, reason: "it is not a regular file")
+        }
+        guard Int64(info.st_size) == size else { throw PersistenceError.malformed(file: path, problem: "\(info.st_size) bytes, the catalog says \(size)") }
         do {
-            try TarArchive.forEachFile(path: archive.path) { stored, size, read in
+            let bytes = try handle.read(upToCount: Int(size)) ?? Data()
+            guard bytes.count == Int(size) else { throw PersistenceError.malformed(file: path, problem: "\(bytes.count) bytes, the catalog says \(size)") }
+            return Array(bytes)
+        } catch let error as PersistenceError { throw error } catch {
+            throw PersistenceError.unreadable(file: path, reason: error.localizedDescription)
+        }
+    }
+
+    /// The archive's members: regular files named as a detector folder's, each once.
+    private func members(of archive: [UInt8], location: String, limit: Int) throws -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = [:]
+        let allowed = DetectorStore.folderFiles
+        do {
+            try TarArchive.forEachFile(bytes: archive, name: location, regularFilesOnly: true) { stored, size, read in
                 let name = stored.hasPrefix("./") ? String(stored.dropFirst(2)) : stored  // as `tar -C folder .` writes them
-                guard Self.archiveMembers.contains(name) else {
+                guard allowed.contains(name) else {
                     throw PersistenceError.malformed(
-                        file: archive.path, problem: "member \"\(messageText(name))\"; a detector archive holds only \(Self.archiveMembers.sorted().joined(separator: ", "))")
+                        file: location, problem: "member \"\(messageText(name))\"; a detector archive holds only \(allowed.sorted().joined(separator: ", "))")
                 }
-                guard files[name] == nil else { throw PersistenceError.malformed(file: archive.path, problem: "member \"\(name)\" twice") }
-                let limit = name == "weights.safetensors" ? Int(Self.maximumArchiveBytes) : limits.maximumConfigBytes
-                guard size <= limit else {
-                    throw PersistenceError.malformed(file: archive.path, problem: "member \"\(name)\" of \(size) bytes, more than the limit of \(limit)")
-                }
-                var bytes = [UInt8](repeating: 0, count: size)
-                var filled = 0
-                while filled < size {
-                    let count = try bytes.withUnsafeMutableBytes { try read(UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
-                    filled += count
-                }
-                files[name] = bytes
+                guard files[name] == nil else { throw PersistenceError.malformed(file: location, problem: "member \"\(name)\" twice") }
+                guard size <= limit else { throw PersistenceError.malformed(file: location, problem: "member \"\(name)\" of \(size) bytes, more than the archive") }
+                files[name] = try TarArchive.bytes(ofMemberOf: size, read)
             }
         } catch let error as DataError {
-            throw PersistenceError.malformed(file: archive.path, problem: "not a readable tar archive (\(error))")
+            throw PersistenceError.malformed(file: location, problem: "not a readable tar archive (\(error))")
         }
         for required in ["config.json", "weights.safetensors"] where files[required] == nil {
-            throw PersistenceError.malformed(file: archive.path, problem: "no member \"\(required)\"; a detector archive holds config.json and weights.safetensors")
+            throw PersistenceError.malformed(file: location, problem: "no member \"\(required)\"; a detector archive holds config.json and weights.safetensors")
         }
         return files
-    }
-
-    /// Loads `files` in a scratch folder (every check a saved folder gets) and compares the
-    /// detector with the entry.
-    private func check(_ files: [String: [UInt8]], against entry: Entry, archive: String) throws {
-        let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("vigil-fetch-\(getpid())-\(UUID().uuidString)")
-        TemporaryPaths.register(scratch.path)
-        defer {
-            try? FileManager.default.removeItem(at: scratch)
-            TemporaryPaths.unregister(scratch.path)
-        }
-        try DetectorStore.writeAtomically(folder: scratch, files: files, overwrite: false)
-        let detector: any OutlierDetector
-        do { detector = try DetectorStore.load(from: scratch) } catch {
-            throw PersistenceError.malformed(file: archive, problem: "not a loadable detector: \(error)")
-        }
-        let found = (type(of: detector).kind, detector.featureCount)
-        guard found == (entry.kind, entry.featureCount) else {
-            throw PersistenceError.malformed(
-                file: archive, problem: "a \(found.0) of \(found.1) features; the catalog's entry \"\(entry.name)\" says \(entry.kind) of \(entry.featureCount)")
-        }
-    }
-
-    /// Whether `folder` already holds exactly `files`.
-    private static func holds(_ folder: URL, _ files: [String: [UInt8]]) -> Bool {
-        let present = Set((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
-        guard present == Set(files.keys) else { return false }
-        return files.allSatisfy { name, bytes in
-            (try? DetectorStore.read(folder.appendingPathComponent(name).path, maximumBytes: bytes.count, setting: "")) == bytes
-        }
     }
 }
 

@@ -105,8 +105,20 @@ public struct Trainer {
         validationLoss: (() throws -> Float)? = nil,
         loss: (TrainingBatch) throws -> Variable
     ) throws -> TrainingHistory {
+        try fit(module, optimizer: optimizer, rows: inputs, targets: targets, validationLoss: validationLoss, loss: loss)
+    }
+
+    /// Trains as ``fit(_:optimizer:inputs:targets:validationLoss:loss:)`` over the rows of
+    /// `rows`, which may live on disk: an in-memory source is visited in a fresh seeded
+    /// permutation each epoch; any other in ``BatchOrder/shuffledBlocks`` order, so only a
+    /// shuffle window of rows is ever in memory.
+    public func fit(
+        _ module: some Module, optimizer: some Optimizer, rows: some RowSource, targets: Tensor? = nil,
+        validationLoss: (() throws -> Float)? = nil,
+        loss: (TrainingBatch) throws -> Variable
+    ) throws -> TrainingHistory {
         let parameters = module.parameters
-        return try run(module, inputs: inputs, targets: targets, validationLoss: validationLoss) { batch in
+        return try run(module, rows: rows, targets: targets, validationLoss: validationLoss) { batch in
             let value = try loss(batch)
             guard value.value.count == 1 else {
                 throw ModelError.shapeMismatch(component: "training loss", expected: [], actual: value.shape)
@@ -130,12 +142,22 @@ public struct Trainer {
         _ module: some Module, inputs: Tensor, targets: Tensor? = nil, validationLoss: (() throws -> Float)? = nil,
         step: (TrainingBatch) throws -> Float
     ) throws -> TrainingHistory {
-        try validate(inputs: inputs, targets: targets, hasValidation: validationLoss != nil)
+        try run(module, rows: inputs, targets: targets, validationLoss: validationLoss, step: step)
+    }
+
+    /// Runs the loop of ``run(_:inputs:targets:validationLoss:step:)`` over `rows`, which may
+    /// live on disk (see ``BatchOrder``); targets need an in-memory source.
+    public func run(
+        _ module: some Module, rows source: some RowSource, targets: Tensor? = nil, validationLoss: (() throws -> Float)? = nil,
+        step: (TrainingBatch) throws -> Float
+    ) throws -> TrainingHistory {
+        try validate(source, targets: targets, hasValidation: validationLoss != nil)
         let parameters = module.parameters
-        let rows = inputs.shape[0]
+        let rows = source.rowCount
         // A batch larger than the data is the whole data (and cannot overflow the counts below).
         let batchSize = min(self.batchSize, rows)
         let batchCount = (rows + batchSize - 1) / batchSize
+        let order = BatchOrder(source)
         var generator = SeededRandom(seed: seed)
         var history = TrainingHistory()
         var best: (value: Float, epoch: Int, weights: [Tensor])?
@@ -143,20 +165,19 @@ public struct Trainer {
         module.setTraining(true)
         defer { module.setTraining(false) }
         for epoch in 1...epochs {
-            let order = shuffle ? generator.permutation(rows) : Array(0..<rows)
             let clock = ContinuousClock.now
             reporter.epochStarted(epoch)
             var total: Double = 0
-            for batch in 0..<batchCount {
-                let indices = Array(order[(batch * batchSize)..<min(rows, (batch + 1) * batchSize)])
-                let data = TrainingBatch(
-                    inputs: inputs.gatherRows(indices), targets: targets?.gatherRows(indices), indices: indices,
-                    epoch: epoch, batch: batch + 1)
+            var (batch, seen) = (0, 0)
+            try order.forEachBatch(of: source, batchSize: batchSize, shuffle: shuffle, generator: &generator) { indices, inputs in
+                batch += 1
+                let data = TrainingBatch(inputs: inputs, targets: targets?.gatherRows(indices), indices: indices, epoch: epoch, batch: batch)
                 let lossValue = try step(data)
-                guard lossValue.isFinite else { throw ModelError.nonFiniteLoss(epoch: epoch, batch: batch + 1, value: lossValue) }
+                guard lossValue.isFinite else { throw ModelError.nonFiniteLoss(epoch: epoch, batch: batch, value: lossValue) }
                 total += Double(lossValue) * Double(indices.count)
-                callbacks.batchEnded?(epoch, batch + 1, lossValue)
-                reporter.batchEnded(batch + 1, loss: Float(total / Double(min(rows, (batch + 1) * batchSize))), samples: min(rows, (batch + 1) * batchSize))
+                seen += indices.count
+                callbacks.batchEnded?(epoch, batch, lossValue)
+                reporter.batchEnded(batch, loss: Float(total / Double(seen)), samples: seen)
             }
             history.loss.append(Float(total / Double(rows)))
             if let validationLoss { history.validationLoss.append(try validationLoss()) }
@@ -179,14 +200,18 @@ public struct Trainer {
         return history
     }
 
-    private func validate(inputs: Tensor, targets: Tensor?, hasValidation: Bool) throws(ModelError) {
+    private func validate(_ inputs: some RowSource, targets: Tensor?, hasValidation: Bool) throws(ModelError) {
         try ModelError.require(epochs > 0, "epochs", epochs, "must be at least 1")
         try ModelError.require(batchSize > 0, "batch size", batchSize, "must be at least 1")
-        try ModelError.require(inputs.rank >= 1 && inputs.shape[0] > 0, "inputs of shape", inputs.shape, "need at least one row")
-        if let targets, targets.rank < 1 || targets.shape[0] != inputs.shape[0] {
+        let shape = [inputs.rowCount] + inputs.rowShape
+        try ModelError.require(inputs.rowCount > 0, "inputs of shape", shape, "need at least one row")
+        if let targets, targets.rank < 1 || targets.shape[0] != inputs.rowCount {
             throw .shapeMismatch(
-                component: "training targets (one row per input row; inputs have shape \(inputs.shape))",
-                expected: [inputs.shape[0]] + Array(targets.shape.dropFirst()), actual: targets.shape)
+                component: "training targets (one row per input row; inputs have shape \(shape))",
+                expected: [inputs.rowCount] + Array(targets.shape.dropFirst()), actual: targets.shape)
+        }
+        if targets != nil && inputs.inMemory == nil {
+            throw .invalidArgument(name: "training targets", value: "given", requirement: "need inputs held in memory")
         }
         if earlyStopping?.monitor == .validationLoss, !hasValidation {
             throw .invalidArgument(name: "early stopping monitor", value: "validationLoss", requirement: "needs a validation loss")

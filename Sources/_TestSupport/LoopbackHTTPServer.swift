@@ -38,6 +38,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard bound == 0, listen(socket, 16) == 0 else { close(socket); throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        // A client that connects and sends nothing must not hang the server's thread.
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        _ = setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
@@ -54,21 +57,28 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// The paths requested so far, in order.
     public var requests: [String] { served.withLock { $0 } }
 
-    /// Stops accepting and waits for the serving thread to end.
+    /// Stops accepting and waits for the serving thread to end (which closes the socket, so
+    /// its number is not reused while the thread may still accept on it).
     public func stop() {
         guard !stopped.withLock({ let was = $0; $0 = true; return was }) else { return }
         shutdown(socket, Int32(SHUT_RDWR))
-        close(socket)
         finished.wait()
     }
 
-    deinit { stop() }
-
     private func serve() {
-        defer { finished.signal() }
+        defer {
+            close(socket)
+            finished.signal()
+        }
         while !stopped.withLock({ $0 }) {
             let connection = accept(socket, nil, nil)
-            guard connection >= 0 else { if errno == EINTR { continue } else { return } }
+            guard connection >= 0 else { if errno == EINTR || errno == EAGAIN { continue } else { return } }
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            _ = setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            #if canImport(Darwin)
+            var one: Int32 = 1
+            _ = setsockopt(connection, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
+            #endif
             answer(connection)
             close(connection)
         }
@@ -96,16 +106,23 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     }
 
     private func send(_ connection: Int32, status: String, headers: [String], body: [UInt8]) {
-        let head = (["HTTP/1.1 \(status)", "Connection: close", "Content-Type: application/octet-stream"] + headers).joined(separator: "\r\n") + "\r\n\r\n"
-        var bytes = Array(head.utf8) + body
+        let head = (["HTTP/1.1 \(status)", "Connection: close", "Cache-Control: no-store", "Content-Type: application/octet-stream"] + headers).joined(separator: "\r\n") + "\r\n\r\n"
+        let bytes = Array(head.utf8) + body
         var offset = 0
         while offset < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { write(connection, $0.baseAddress! + offset, $0.count - offset) }
+            // MSG_NOSIGNAL: a client that hung up is an error here, not a SIGPIPE that ends the tests.
+            let count = bytes.withUnsafeBytes { Foundation.send(connection, $0.baseAddress! + offset, $0.count - offset, noSignal) }
             guard count > 0 else { return }
             offset += count
         }
     }
 }
+
+#if canImport(Darwin)
+private let noSignal: Int32 = 0  // SO_NOSIGPIPE is set on each connection instead
+#else
+private let noSignal = Int32(MSG_NOSIGNAL)
+#endif
 
 extension Array where Element == UInt8 {
     fileprivate func ends(with suffix: [UInt8]) -> Bool { count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix }

@@ -25,13 +25,16 @@ struct Export: ParsableCommand {
 
     @Option(help: "The saved detector's folder.") var model: String
     @Option(help: "The ONNX file to write (replaced if it exists; never one of the model's files).") var onnx: String?
-    @Option(help: "Instead: the tar archive of the detector's folder to write, for a catalog.") var archive: String?
+    @Option(help: "Instead: the tar archive of the detector's folder to write, for a catalog (--opset and --latent do not apply).") var archive: String?
     @Option(help: "The ai.onnx opset (\(ONNXExport.supportedOpsets.lowerBound)…\(ONNXExport.supportedOpsets.upperBound)).")
     var opset: Int = ONNXExport.defaultOpset
     @Option(help: "Variational detectors: the latent code the graph scores with (mean or sampled).") var latent: LatentScoring = .mean
 
     func validate() throws {
         guard (onnx == nil) != (archive == nil) else { throw ValidationError("Pass one of --onnx FILE and --archive FILE.") }
+        if let archive, let problem = PretrainedCatalog.problem(withName: Self.entryName(archive)) {
+            throw ValidationError("--archive: the file's name gives the catalog entry's \(problem)")
+        }
         guard ONNXExport.supportedOpsets.contains(opset) else {
             throw ValidationError("--opset must be in \(ONNXExport.supportedOpsets.lowerBound)…\(ONNXExport.supportedOpsets.upperBound), got \(opset)")
         }
@@ -39,24 +42,26 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let detector = try DetectorStore.load(from: URL(fileURLWithPath: model))
-        let inputs = [model + "/config.json", model + "/weights.safetensors"]
+        let inputs = [model + "/config.json", model + "/weights.safetensors", model + "/" + DetectorStore.sampleFile]
         if let archive {
             let bytes = try DetectorStore.archive(of: URL(fileURLWithPath: model))
             try OutputFile.write(bytes, to: archive, inputs: inputs)
             let entry = PretrainedCatalog.Entry(
-                name: URL(fileURLWithPath: archive).deletingPathExtension().lastPathComponent, kind: type(of: detector).kind,
+                name: Self.entryName(archive), kind: type(of: detector).kind,
                 featureCount: detector.featureCount, description: "", url: URL(fileURLWithPath: archive).lastPathComponent,
                 size: Int64(bytes.count), sha256: SHA256.hex(of: bytes))
             // The entry alone on standard output, so that it can be redirected into a file.
             try? FileHandle.standardError.write(contentsOf: Data("Wrote \(archive): \(bytes.count) bytes; its catalog entry:\n".utf8))
-            say(PretrainedCatalog.json(of: entry))
-            return
+            say(try PretrainedCatalog.json(of: entry))
+        } else if let onnx {
+            let bytes = try ONNXExport.model(of: detector, opset: opset, latent: latent)
+            try OutputFile.write(bytes, to: onnx, inputs: inputs)
+            say("Wrote \(onnx): \(type(of: detector).kind), \(detector.featureCount) features, opset \(opset), \(bytes.count) bytes")
         }
-        guard let onnx else { return }
-        let bytes = try ONNXExport.model(of: detector, opset: opset, latent: latent)
-        try OutputFile.write(bytes, to: onnx, inputs: inputs)
-        say("Wrote \(onnx): \(type(of: detector).kind), \(detector.featureCount) features, opset \(opset), \(bytes.count) bytes")
     }
+
+    /// The catalog name an archive file gives: its name without the extension.
+    static func entryName(_ archive: String) -> String { URL(fileURLWithPath: archive).deletingPathExtension().lastPathComponent }
 }
 
 extension LatentScoring: ExpressibleByArgument {}

@@ -10,9 +10,9 @@ struct FetchDetector: ParsableCommand {
         commandName: "fetch-detector",
         abstract: "Fetch a published, ready-trained detector by name, verify it and load it.",
         discussion: """
-            NAME is looked up in the catalog (--catalog, else VIGIL_CATALOG, else \
-            Pretrained/catalog.json in the repository the program was built in, or above the \
-            current folder). An http(s) archive is downloaded into the cache with progress; \
+            NAME is looked up in the catalog (--catalog, else VIGIL_CATALOG, else the first \
+            Pretrained/catalog.json in the program's folder or a folder above it — the \
+            repository a built program sits in — else in the current folder or above). An http(s) archive is downloaded into the cache with progress; \
             one beside the catalog is read in place. The archive must match the catalog's size \
             and SHA-256 and hold a detector of the entry's kind and feature count; only then is \
             it written, to --to DIR (replacing a detector there only with --overwrite) or to the \
@@ -34,7 +34,7 @@ struct FetchDetector: ParsableCommand {
         let catalog = try PretrainedCatalog.load(from: try Self.catalogFile(explicit: catalog))
         if list {
             for entry in catalog.entries {
-                say("\(entry.name)  \(entry.kind), \(entry.featureCount) features, \(entry.size) bytes: \(entry.description)")
+                say("\(entry.name)  \(entry.kind), \(entry.featureCount) features, \(entry.size) bytes: \(messageText(entry.description))")
             }
             return
         }
@@ -50,8 +50,8 @@ struct FetchDetector: ParsableCommand {
     /// in a folder above the program or the current folder.
     static func catalogFile(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
         if let path = explicit ?? environment["VIGIL_CATALOG"] { return URL(fileURLWithPath: path) }
-        let program = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let starts = [program, URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+        let program = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent()
+        let starts = (program.map { [$0] } ?? []) + [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
         for start in starts {
             var folder = start.standardizedFileURL
             while true {

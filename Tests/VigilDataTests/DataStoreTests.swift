@@ -6,7 +6,7 @@ import Testing
 struct FakeTransport: DataTransport {
     let files: [URL: [UInt8]]
 
-    func download(_ url: URL, to destination: URL, progress: @escaping @Sendable (Int64, Int64?) -> Void) throws {
+    func download(_ url: URL, to destination: URL, maximumBytes: Int64?, progress: @escaping @Sendable (Int64, Int64?) -> Void) throws {
         guard let bytes = files[url] else { throw URLError(.notConnectedToInternet) }
         progress(Int64(bytes.count), Int64(bytes.count))
         FileManager.default.createFile(atPath: destination.path, contents: Data(bytes))

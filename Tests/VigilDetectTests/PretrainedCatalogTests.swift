@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 import _TestSupport
 import VigilData
@@ -31,10 +30,17 @@ struct PretrainedCatalogTests {
                 name: name, kind: "OutlierAEGMM", featureCount: 6, description: "test", url: url, size: size ?? Int64(archive.count),
                 sha256: sha256 ?? SHA256.hex(of: archive))
         }
-        let json = "{\"format\": \"vigil-pretrained-catalog\", \"formatVersion\": 1, \"detectors\": [\(entries.map(PretrainedCatalog.json(of:)).joined(separator: ","))]}"
+        let json = "{\"format\": \"vigil-pretrained-catalog\", \"formatVersion\": 1, \"detectors\": [\(try entries.map(PretrainedCatalog.json(of:)).joined(separator: ","))]}"
         let file = folder.appendingPathComponent("catalog.json")
         try Data(json.utf8).write(to: file)
         return try PretrainedCatalog.load(from: file)
+    }
+
+    /// The regular files of the tar archive at `path`.
+    func members(ofArchiveAt path: String) throws -> [String: [UInt8]] {
+        var read: [String: [UInt8]] = [:]
+        try TarArchive.forEachFile(path: path, regularFilesOnly: true) { name, size, next in read[name] = try TarArchive.bytes(ofMemberOf: size, next) }
+        return read
     }
 
     func store(_ cache: URL) -> DataStore { DataStore(cacheDirectory: cache.path, transport: URLSessionTransport(), environment: [:]) }
@@ -47,14 +53,7 @@ struct PretrainedCatalogTests {
         #expect(try TarArchive.archive(files) == archive)
         let file = ScratchFolders.path("archive.tar")
         try Data(archive).write(to: file)
-        var read: [String: [UInt8]] = [:]
-        try TarArchive.forEachFile(path: file.path) { name, size, next in
-            var bytes = [UInt8](repeating: 0, count: size)
-            var filled = 0
-            while filled < size { filled += try bytes.withUnsafeMutableBytes { try next(UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) } }
-            read[name] = bytes
-        }
-        #expect(read == files)
+        #expect(try members(ofArchiveAt: file.path) == files)
         #expect(throws: DataError.invalidArgument(name: "tar member name", expected: "1–100 bytes without / or NUL", actual: "\"a/b\"")) {
             try TarArchive.archive(["a/b": []])
         }
@@ -68,8 +67,7 @@ struct PretrainedCatalogTests {
         defer { server.stop() }
         let catalog = try catalog([("small", server.url("/moved.tar").absoluteString)], archive: archive)
         let cache = ScratchFolders.make("cache")
-        let progress = Mutex<Int64>(0)
-        let (folder, detector) = try catalog.fetch("small", store: store(cache), progress: { received, _ in progress.withLock { $0 = max($0, received) } })
+        let (folder, detector) = try catalog.fetch("small", store: store(cache))
         #expect(folder.path == cache.appendingPathComponent("detectors/small").path)
         #expect(server.requests == ["/moved.tar", "/d.tar"])
         #expect(try detector.score(data.test).instance == published.score(data.test).instance)
@@ -187,13 +185,39 @@ struct PretrainedCatalogTests {
         }
     }
 
+    /// An archive beside the catalog that is a link, or that holds a link, is refused.
+    @Test func linksAreRefused() throws {
+        let (_, archive) = try publishedDetector()
+        let catalog = try catalog([("linked", "d.tar")], archive: archive)
+        let real = ScratchFolders.path("elsewhere.tar")
+        try Data(archive).write(to: real)
+        let link = catalog.baseFolder.appendingPathComponent("d.tar")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: real)
+        let offline = DataStore(cacheDirectory: ScratchFolders.make("cache").path, environment: [:])
+        #expect(throws: PersistenceError.unreadable(file: link.path, reason: "Too many levels of symbolic links")) { try catalog.fetch("linked", store: offline) }
+
+        var withLink = try TarArchive.archive(["config.json": Array("{}".utf8)])
+        withLink[156] = UInt8(ascii: "2")  // the member becomes a symbolic link; fix its checksum
+        for index in 148..<156 { withLink[index] = UInt8(ascii: " ") }
+        let sum = withLink[0..<512].reduce(0) { $0 + Int($1) }
+        withLink.replaceSubrange(148..<155, with: Array((String(repeating: "0", count: 6 - String(sum, radix: 8).count) + String(sum, radix: 8) + "\u{0}").utf8))
+        let bad = try self.catalog([("link", "link.tar")], archive: withLink)
+        let file = bad.baseFolder.appendingPathComponent("link.tar")
+        try Data(withLink).write(to: file)
+        #expect(throws: PersistenceError.malformed(
+            file: file.path, problem: "not a readable tar archive (\(file.path): expected only regular files, got member config.json of type '2')")) {
+            try bad.fetch("link", store: offline)
+        }
+    }
+
     /// Entries that could escape the catalog's folder or name nothing sensible are refused on load.
     @Test func badCatalogEntries() throws {
         let archive = [UInt8](repeating: 1, count: 10)
         for (url, problem) in [
-            ("../up.tar", "\"x\": url \"../up.tar\", expected http(s)://… or a path inside the catalog's folder"),
-            ("/etc/passwd", "\"x\": url \"/etc/passwd\", expected http(s)://… or a path inside the catalog's folder"),
-            ("file:///etc/passwd", "\"x\": url \"file:///etc/passwd\", expected http(s)://… or a path inside the catalog's folder"),
+            ("../up.tar", "\"x\": url \"../up.tar\", expected http(s)://… or the name of a file beside the catalog"),
+            ("sub/x.tar", "\"x\": url \"sub/x.tar\", expected http(s)://… or the name of a file beside the catalog"),
+            ("/etc/passwd", "\"x\": url \"/etc/passwd\", expected http(s)://… or the name of a file beside the catalog"),
+            ("file:///etc/passwd", "\"x\": url \"file:///etc/passwd\", expected http(s)://… or the name of a file beside the catalog"),
         ] {
             do {
                 _ = try catalog([("x", url)], archive: archive)
@@ -225,6 +249,9 @@ struct PretrainedCatalogTests {
         let cache = ScratchFolders.make("cache")
         for entry in catalog.entries {
             #expect(PretrainedCatalog.remoteURL(entry.url) == nil, "\(entry.name) is published in the repository")
+            // The archive is what the writer gives for its own members: reproducible, byte for byte.
+            let path = catalog.baseFolder.appendingPathComponent(entry.url).path
+            #expect(SHA256.hex(of: try TarArchive.archive(members(ofArchiveAt: path))) == entry.sha256)
             let (_, detector) = try catalog.fetch(entry.name, store: DataStore(cacheDirectory: cache.path, environment: [:]))
             #expect(detector.featureCount == 18 && detector.threshold != nil)
         }
