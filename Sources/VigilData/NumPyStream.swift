@@ -7,11 +7,15 @@ extension NumPy {
     /// of any size is read in bounded memory. Returns the array's shape.
     ///
     /// - Parameter body: called with each batch (`[rows, columns]`) and the index of its first row.
-    /// - Throws: ``DataError`` naming the file: not an `.npy`, Fortran order, an unsupported
-    ///   dtype, a shape that is not `[rows, columns]` with columns in 1…``InputLimits/maximumLayerUnits``,
-    ///   or data shorter or longer than the shape says.
+    /// - Throws: ``DataError`` naming the file, with the messages of ``read(path:limits:)``:
+    ///   not an `.npy`, Fortran order, an unsupported dtype, more elements than
+    ///   ``InputLimits/maximumElements`` (a cap on the file, not on memory here: raise it
+    ///   freely with `VIGIL_MAX_ELEMENTS`), a shape that is not `[rows, features]` with at least
+    ///   one feature, or data shorter or longer than the shape says.
     @discardableResult
-    public static func forEachBatch(path: String, batchSize: Int, _ body: (_ rows: Tensor, _ firstRow: Int) throws -> Void) throws -> [Int] {
+    public static func forEachBatch(
+        path: String, batchSize: Int, limits: InputLimits = .current, _ body: (_ rows: Tensor, _ firstRow: Int) throws -> Void
+    ) throws -> [Int] {
         guard batchSize >= 1 else { throw DataError.invalidArgument(name: "batch size", expected: "at least 1", actual: "\(batchSize)") }
         let source = try ByteSource(path: path)
         func fill(_ count: Int) throws -> [UInt8] {
@@ -34,10 +38,13 @@ extension NumPy {
             throw DataError.malformed(file: path, expected: "a header of at most \(maximumHeaderBytes) bytes", actual: "a header length of \(length)")
         }
         let header = try Header(preamble + fill(start + length - preamble.count), file: path)
-        guard header.shape.count == 2, (1...InputLimits.current.maximumLayerUnits).contains(header.shape[1]) else {
-            throw DataError.unexpectedValue(
-                file: path, line: nil, column: nil, expected: "a 2-D array [rows, columns] with 1…\(InputLimits.current.maximumLayerUnits) columns",
-                actual: "shape \(header.shape)")
+        guard limits.elementCount(header.shape) != nil else {
+            throw DataError.tooLarge(file: path, what: "elements (shape \(header.shape))", limit: limits.maximumElements, setting: "VIGIL_MAX_ELEMENTS")
+        }
+        _ = try converter(header.descriptor, file: path)
+        guard header.shape.count == 2 else { throw DataError.malformed(file: path, expected: "a 2-D array [rows, features]", actual: "shape \(header.shape)") }
+        guard header.shape[1] >= 1 else {
+            throw DataError.malformed(file: path, expected: "at least one feature column", actual: "shape \(header.shape)")
         }
         let (rows, columns) = (header.shape[0], header.shape[1])
         let convert = try converter(header.descriptor, file: path)

@@ -44,6 +44,8 @@ public enum FileScoring {
             let categorical = detector.training?.categorical ?? []
             if let shape = detector.training?.imageShape {
                 try emit(try images(input, shape: shape, featuresKey: featuresKey).features, nil)
+            } else if lowered.hasSuffix(".npy") && categorical.isEmpty {
+                try NumPy.forEachBatch(path: input, batchSize: batchSize) { rows, _ in try emit(rows, nil) }
             } else if lowered.hasSuffix(".npy") || lowered.hasSuffix(".npz") {
                 try emit(NumericTable.read(input, categorical: .apply(categorical), featuresKey: featuresKey).features, nil)
             } else {

@@ -328,6 +328,19 @@ extension OutlierDetector {
         threshold = Threshold(value: percentile(values, q), rule: rule, outlierType: outlierType)
     }
 
+    /// Sets an instance threshold from rows that may live on disk, scored chunk by chunk
+    /// (``scoreEachRow(of:chunkRows:)``): the `percentile` of their scores (NumPy's linear
+    /// interpolation, as ``inferThreshold(_:percentile:outlierType:)``), or, with a
+    /// `falsePositiveRate`, the value that flags that share of them (rows known to be normal).
+    public func inferThreshold(rows: some RowSource, percentile q: Double = 95, falsePositiveRate: Double? = nil) throws {
+        let q = falsePositiveRate.map { 100 * (1 - $0) } ?? q
+        let rule: ThresholdRule = falsePositiveRate.map { .falsePositiveRate($0) } ?? .percentile(q)
+        guard (0...100).contains(q) else {
+            throw DetectorError.invalidArgument(name: "threshold rule", expected: "a rate in [0, 1] or a percentile in [0, 100]", actual: "\(rule)")
+        }
+        threshold = Threshold(value: percentile(try scoreEachRow(of: rows), q), rule: rule, outlierType: .instance)
+    }
+
     /// The metadata of this detector's predictions with the threshold `threshold`: its kind,
     /// `"image"` for a detector trained on images (else `"tabular"`) and the library's version.
     public func predictionMeta(threshold: Float) -> Prediction.Meta {

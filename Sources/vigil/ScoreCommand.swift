@@ -9,8 +9,10 @@ struct Score: ParsableCommand {
         abstract: "Score a CSV, NPY or NPZ file (or images: a folder of PNG files, an [n, h, w, c] array) with a saved detector.",
         discussion: """
             Writes one row per input row: instance_score, is_outlier (score above the \
-            detector's threshold) and, with --feature-scores, one score per feature. CSV input \
-            is streamed in batches; the output file appears only when every row was scored.
+            detector's threshold) and, with --feature-scores, one score per feature. CSV (plain \
+            or gzip) and .npy input is streamed in batches, and a CSV output is written as it \
+            goes, so memory does not grow with the file (a JSON output holds its arrays until \
+            the end); the output file appears only when every row was scored.
             """)
 
     @Option(help: "The saved detector's folder.") var model: String

@@ -46,6 +46,8 @@ struct Train: ParsableCommand {
     @Option(help: "VAE only: mse, proba (reconstruction probability) or nll (likelihood with a learnt variance per feature).") var scoreType: OutlierVAE.ScoreType = .meanSquaredError
     @Option(help: "Threshold on instance scores or on feature scores (reconstruction detectors).") var outlierType: OutlierType = .instance
     @Flag(help: "Print the training settings chosen and why.") var explain = false
+    @Flag(help: "A table larger than memory (CSV, .csv.gz or .npy; ae, vae, aegmm, vaegmm, dagmm): its normal rows are copied once to an unnamed temporary file (in TMPDIR; rows × features × 4 bytes) and trained on in shuffled blocks of 4,096 rows through a 65,536-row shuffle window, standardiser and mixture from streamed sums, threshold from every training row's score.")
+    var stream = false
     @Option(help: "Save this many of the rows (evenly spaced, with a label column when they are labelled) as sample.csv beside the detector, for the dashboard of vigil serve; tables only.") var sampleRows = 0
 
     @Option(help: "The folder to save the detector to.")
@@ -64,6 +66,16 @@ struct Train: ParsableCommand {
         if scoreType != .meanSquaredError && detector != .vae { throw ValidationError("--score-type applies to --detector vae only") }
         let rules = [thresholdPercentile != nil, falsePositiveRate != nil, contamination != nil].filter { $0 }.count
         if rules > 1 { throw ValidationError("give one of --threshold-percentile, --false-positive-rate and --contamination") }
+        if stream {
+            if data == "kdd" { throw ValidationError("--stream reads a table file; --data kdd is drawn in memory") }
+            if ![.ae, .vae, .aegmm, .vaegmm, .dagmm].contains(detector) {
+                throw ValidationError("--stream trains ae, vae, aegmm, vaegmm and dagmm; \(detector.rawValue) needs its rows in memory")
+            }
+            if table.categorical != nil { throw ValidationError("--stream reads numeric columns; --categorical needs the table in memory") }
+            if contamination != nil { throw ValidationError("--stream trains on the normal rows only; use --threshold-percentile or --false-positive-rate") }
+            if outlierType != .instance { throw ValidationError("--stream sets an instance threshold; --outlier-type feature needs every feature score in memory") }
+            if sampleRows > 0 { throw ValidationError("--sample-rows needs the table in memory; leave it out with --stream") }
+        }
         if data == "kdd" && table.categorical != nil { throw ValidationError("--categorical applies to a CSV of your own, not --data kdd") }
         if data == "kdd" && rules > 0 { throw ValidationError("with --data kdd the threshold is alibi-detect's (95th percentile of its outlier batch)") }
         if let thresholdPercentile, !(0...100).contains(thresholdPercentile) { throw ValidationError("--threshold-percentile must be in [0, 100], got \(thresholdPercentile)") }
@@ -74,6 +86,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try DetectorStore.checkDestination(URL(fileURLWithPath: out), overwrite: overwrite)
+        if stream { return try runStreamed() }
         let (training, thresholdBatch, everyRow): (Tensor, Tensor, Tensor)
         var categorical: [CategoricalColumn] = []
         var imageShape: ImageShape?
@@ -132,20 +145,7 @@ struct Train: ParsableCommand {
         let model = try imageShape.map { try detector.make(imageShape: $0, seed: seed) }
             ?? detector.make(featureCount: training.shape[1], seed: seed, networks: networks ?? .table)
         (model as? OutlierVAE)?.configuration.scoreType = scoreType
-        var (options, reasons) = imageShape == nil
-            ? detector.plan(rows: training.shape[0], seed: seed, networks: networks ?? .table) : detector.imagePlan(rows: training.shape[0], seed: seed)
-        var given: [String: String] = [:]
-        if let epochs { options.epochs = epochs; given["epochs"] = "\(epochs): --epochs" }
-        if let batchSize { options.batchSize = batchSize; given["batch size"] = "\(batchSize): --batch-size" }
-        if let learningRate { options.learningRate = learningRate; given["learning rate"] = "\(learningRate): --learning-rate" }
-        if explain {
-            if let imageShape {
-                for (setting, reason) in detector.imageSizingReasons(imageShape) { print("\(detector.rawValue) \(setting) \(reason)") }
-            } else if networks ?? .table == .table {
-                for (setting, reason) in detector.sizingReasons(featureCount: training.shape[1]) { print("\(detector.rawValue) \(setting) \(reason)") }
-            }
-            for (setting, reason) in reasons { print("\(detector.rawValue) \(setting) \(given[setting] ?? reason)") }
-        }
+        let options = trainingOptions(rows: training.shape[0], featureCount: training.shape[1], imageShape: imageShape)
         _ = try model.fit(training, options: options)
         if !categorical.isEmpty { model.training?.categorical = categorical }
         model.training?.imageShape = imageShape
@@ -160,6 +160,52 @@ struct Train: ParsableCommand {
         try model.save(to: URL(fileURLWithPath: out), overwrite: overwrite, sample: sample(of: sampleSource))
         let threshold = model.threshold!
         print("saved \(type(of: model).kind) to \(out) (threshold \(threshold.value), \(describe(threshold.rule)))")
+    }
+
+    /// The detector's reference settings adapted to `rows` (or the images'), with the options
+    /// given; `--explain` prints each and why.
+    private func trainingOptions(rows: Int, featureCount: Int, imageShape: ImageShape?) -> FitOptions {
+        var (options, reasons) = imageShape == nil
+            ? detector.plan(rows: rows, seed: seed, networks: networks ?? .table) : detector.imagePlan(rows: rows, seed: seed)
+        var given: [String: String] = [:]
+        if let epochs { options.epochs = epochs; given["epochs"] = "\(epochs): --epochs" }
+        if let batchSize { options.batchSize = batchSize; given["batch size"] = "\(batchSize): --batch-size" }
+        if let learningRate { options.learningRate = learningRate; given["learning rate"] = "\(learningRate): --learning-rate" }
+        if explain {
+            if let imageShape {
+                for (setting, reason) in detector.imageSizingReasons(imageShape) { print("\(detector.rawValue) \(setting) \(reason)") }
+            } else if networks ?? .table == .table {
+                for (setting, reason) in detector.sizingReasons(featureCount: featureCount) { print("\(detector.rawValue) \(setting) \(reason)") }
+            }
+            for (setting, reason) in reasons { print("\(detector.rawValue) \(setting) \(given[setting] ?? reason)") }
+        }
+        return options
+    }
+
+    /// `--stream`: the file's normal rows spilled once to a temporary file, then trained on
+    /// in shuffled blocks, the standardiser and mixture fitted from streamed sums and the
+    /// threshold from every training row's score — memory holds a shuffle window and one
+    /// score per row, never the table.
+    private func runStreamed() throws {
+        let spill = try TableSpill.read(
+            path: data, labelColumn: table.labelColumn, labels: table.normalLabel.map { .normal($0) } ?? .numeric, excluding: table.excluded)
+        let rows = spill.rows
+        let units = InputLimits.current.maximumLayerUnits
+        guard rows.columns <= units else {
+            throw DataError.tooLarge(file: data, what: "features per row (\(rows.columns))", limit: units, setting: "VIGIL_MAX_LAYER_UNITS")
+        }
+        let model = try detector.make(featureCount: rows.columns, seed: seed, networks: networks ?? .table)
+        (model as? OutlierVAE)?.configuration.scoreType = scoreType
+        guard let trainable = model as? any RowSourceTraining else {
+            throw ValidationError("--stream trains ae, vae, aegmm, vaegmm and dagmm; \(detector.rawValue) needs its rows in memory")
+        }
+        let options = trainingOptions(rows: rows.rowCount, featureCount: rows.columns, imageShape: nil)
+        _ = try trainable.fit(rows: rows, options: options)
+        model.training?.featureNames = spill.featureNames
+        try model.inferThreshold(rows: rows, percentile: thresholdPercentile ?? 95, falsePositiveRate: falsePositiveRate)
+        try model.save(to: URL(fileURLWithPath: out), overwrite: overwrite)
+        let threshold = model.threshold!
+        print("saved \(type(of: model).kind) to \(out) (threshold \(threshold.value), \(describe(threshold.rule)); \(rows.rowCount) of \(spill.fileRows) rows, streamed)")
     }
 
     /// `--sample-rows` evenly spaced rows of `source` as CSV, labels in a `label` column.
