@@ -41,7 +41,8 @@ public final class SpilledRows: RowSource {
         }
         let offset = off_t(rowCount) * off_t(columns * 4)
         try batch.withUnsafeBufferPointer { values in
-            try transfer(UnsafeMutableRawPointer(mutating: values.baseAddress!), values.count * 4, at: offset, writing: true)
+            guard let base = values.baseAddress, !values.isEmpty else { return }
+            try transfer(UnsafeMutableRawPointer(mutating: base), values.count * 4, at: offset, writing: true)
         }
         rowCount += batch.shape[0]
     }

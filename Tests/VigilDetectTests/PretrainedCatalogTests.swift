@@ -43,6 +43,16 @@ struct PretrainedCatalogTests {
         return read
     }
 
+    /// A loopback server with `routes`, a catalog naming `paths` on it (entry name → path) for
+    /// `archive`, and an empty cache.
+    func serving(_ routes: [String: LoopbackHTTPServer.Response], _ paths: [(String, String)], archive: [UInt8]) throws
+        -> (server: LoopbackHTTPServer, catalog: PretrainedCatalog, cache: URL)
+    {
+        let server = try LoopbackHTTPServer(routes: routes)
+        let catalog = try catalog(paths.map { ($0.0, server.url($0.1).absoluteString) }, archive: archive)
+        return (server, catalog, ScratchFolders.make("cache"))
+    }
+
     func store(_ cache: URL) -> DataStore { DataStore(cacheDirectory: cache.path, transport: URLSessionTransport(), environment: [:]) }
 
     /// The same bytes give the same archive, and the archive reads back as the folder's files.
@@ -63,10 +73,8 @@ struct PretrainedCatalogTests {
     /// published; a second fetch uses the cache and sends no request.
     @Test func downloadThroughRedirectLoadsTheDetector() throws {
         let (published, archive) = try publishedDetector()
-        let server = try LoopbackHTTPServer(routes: ["/d.tar": .body(archive), "/moved.tar": .redirect(to: "/d.tar")])
+        let (server, catalog, cache) = try serving(["/d.tar": .body(archive), "/moved.tar": .redirect(to: "/d.tar")], [("small", "/moved.tar")], archive: archive)
         defer { server.stop() }
-        let catalog = try catalog([("small", server.url("/moved.tar").absoluteString)], archive: archive)
-        let cache = ScratchFolders.make("cache")
         let (folder, detector) = try catalog.fetch("small", store: store(cache))
         #expect(folder.path == cache.appendingPathComponent("detectors/small").path)
         #expect(server.requests == ["/moved.tar", "/d.tar"])
@@ -95,10 +103,8 @@ struct PretrainedCatalogTests {
         let (_, archive) = try publishedDetector()
         var tampered = archive
         tampered[600] ^= 0x01
-        let server = try LoopbackHTTPServer(routes: ["/d.tar": .body(tampered)])
+        let (server, catalog, cache) = try serving(["/d.tar": .body(tampered)], [("small", "/d.tar")], archive: archive)
         defer { server.stop() }
-        let catalog = try catalog([("small", server.url("/d.tar").absoluteString)], archive: archive)
-        let cache = ScratchFolders.make("cache")
         do {
             _ = try catalog.fetch("small", store: store(cache))
             Issue.record("a tampered archive was accepted")
@@ -113,11 +119,9 @@ struct PretrainedCatalogTests {
     /// the address; the cache is left empty.
     @Test func truncatedAndMissingDownloadsFail() throws {
         let (_, archive) = try publishedDetector()
-        let server = try LoopbackHTTPServer(routes: ["/cut.tar": .truncated(archive, sent: archive.count / 2)])
+        let (server, catalog, cache) = try serving(
+            ["/cut.tar": .truncated(archive, sent: archive.count / 2)], [("cut", "/cut.tar"), ("gone", "/gone.tar")], archive: archive)
         defer { server.stop() }
-        let catalog = try catalog(
-            [("cut", server.url("/cut.tar").absoluteString), ("gone", server.url("/gone.tar").absoluteString)], archive: archive)
-        let cache = ScratchFolders.make("cache")
         for (name, path) in [("cut", "/cut.tar"), ("gone", "/gone.tar")] {
             do {
                 _ = try catalog.fetch(name, store: store(cache))
@@ -136,10 +140,8 @@ struct PretrainedCatalogTests {
     /// A short download that the transport reports as complete is caught by the size check.
     @Test func sizeIsCheckedBeforeTheChecksum() throws {
         let (_, archive) = try publishedDetector()
-        let server = try LoopbackHTTPServer(routes: ["/d.tar": .body(Array(archive.prefix(1_000)))])
+        let (server, catalog, cache) = try serving(["/d.tar": .body(Array(archive.prefix(1_000)))], [("short", "/d.tar")], archive: archive)
         defer { server.stop() }
-        let catalog = try catalog([("short", server.url("/d.tar").absoluteString)], archive: archive)
-        let cache = ScratchFolders.make("cache")
         do {
             _ = try catalog.fetch("short", store: store(cache))
             Issue.record("a short archive was accepted")
