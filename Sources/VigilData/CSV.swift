@@ -289,7 +289,7 @@ extension CSV {
         var targets: [Int] = []
         var lines: [Int] = []
         var width = 0
-        var normalRows = 0
+        var (normalRows, rowsRead) = (0, 0)
         var categories = CategoricalReader(.apply(categorical))
         let limits = InputLimits.current
         func flush() throws {
@@ -328,11 +328,12 @@ extension CSV {
             try appendNumbers(fields, skipping: skip, names: names, file: path, line: line, to: &values)
             try categories.read(fields, names: names, file: path, line: line)
             lines.append(line)
+            rowsRead += 1
             if lines.count == batchSize { try flush() }
         }
         try flush()
         if header == nil { throw DataError.malformed(file: path, expected: "a header line", actual: "an empty file") }
-        if case let .normal(value)? = labels, let labelColumn, labelIndex != nil, normalRows == 0 {
+        if case let .normal(value)? = labels, let labelColumn, labelIndex != nil, rowsRead > 0, normalRows == 0 {
             throw DataError.unexpectedValue(
                 file: path, line: nil, column: nil, expected: "some rows labelled \"\(value)\" (the normal label) in column \"\(labelColumn)\"", actual: "none")
         }

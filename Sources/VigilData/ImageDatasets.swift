@@ -84,8 +84,34 @@ extension CIFAR10 {
     }
 }
 
-/// MNIST's `idx` files (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, …, plain or gzip).
+/// MNIST's `idx` files (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, …, plain or
+/// gzip), or the `mnist.npz` Keras publishes (`keras.datasets.mnist.load_data`).
 public enum MNIST {
+    /// Keras's copy of MNIST (`x_train` [60000, 28, 28] and `y_train` [60000] as bytes, with
+    /// the test arrays), at the address and with the SHA-256 `keras.datasets.mnist.load_data`
+    /// uses (Keras 3's `keras/src/datasets/mnist.py`, `file_hash`).
+    public static let kerasFile = RemoteDataFile(
+        name: "mnist.npz", urls: [URL(string: "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz")!],
+        sha256: "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1")
+
+    /// The training images of Keras's `mnist.npz` (`x_train`, `[n, 28, 28]` bytes, and
+    /// `y_train`, one label 0…9 per image) as `[n, 28, 28, 1]` images in `[0, 1]`, as ``read(imagesPath:labelsPath:)`` reads the idx files.
+    public static func readKeras(path: String) throws -> ImageSet {
+        let arrays = try NumPy.readArchive(path: path)
+        guard let images = arrays["x_train"], let labels = arrays["y_train"] else {
+            throw DataError.malformed(file: path, expected: "arrays x_train and y_train (Keras's mnist.npz)", actual: "arrays \(arrays.keys.sorted())")
+        }
+        guard case .uint8(let pixels) = images.elements, images.shape.count == 3, images.shape[0] >= 1 else {
+            throw DataError.malformed(file: path, expected: "x_train of bytes, shape [n, rows, columns]", actual: "\(images.elements.descriptor), shape \(images.shape)")
+        }
+        let classes = labels.tensor.scalars.map { Int($0) }
+        guard labels.shape == [images.shape[0]], classes.allSatisfy((0...9).contains) else {
+            throw DataError.malformed(file: path, expected: "y_train of \(images.shape[0]) labels 0…9", actual: "shape \(labels.shape)")
+        }
+        let tensor = Tensor(shape: images.shape + [1], scalars: pixels.map { Float($0) / 255 })
+        return ImageSet(images: tensor, labels: classes, classNames: (0...9).map(String.init))
+    }
+
     /// Reads an image file (`idx3`, unsigned bytes) and its label file (`idx1`) into
     /// `[n, rows, columns, 1]` images in `[0, 1]`.
     public static func read(imagesPath: String, labelsPath: String) throws -> ImageSet {

@@ -69,7 +69,7 @@ public struct NumPyArray: Equatable, Sendable {
 
 /// Reading and writing NumPy's `.npy` and `.npz` files.
 public enum NumPy {
-    private static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
 
     /// Reads an `.npy` file (plain or gzip-compressed) of at most
     /// ``InputLimits/maximumElements`` elements.

@@ -7,7 +7,8 @@ extension NumPy {
     /// of any size is read in bounded memory. Returns the array's shape.
     ///
     /// - Parameter body: called with each batch (`[rows, columns]`) and the index of its first row.
-    /// - Throws: ``DataError`` naming the file, with the messages of ``read(path:limits:)``:
+    /// - Throws: ``DataError`` naming the file, with the messages of ``read(path:limits:)`` (a
+    ///   header over 65,536 bytes says that limit; bytes past the data are "more"):
     ///   not an `.npy`, Fortran order, an unsupported dtype, more elements than
     ///   ``InputLimits/maximumElements`` (a cap on the file, not on memory here: raise it
     ///   freely with `VIGIL_MAX_ELEMENTS`), a shape that is not `[rows, features]` with at least
@@ -29,7 +30,7 @@ extension NumPy {
             return Array(bytes[0..<filled])
         }
         var preamble = try fill(10)
-        guard preamble.count == 10, Array(preamble[0..<6]) == [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59] else {
+        guard preamble.count == 10, Array(preamble[0..<6]) == magic else {
             throw DataError.malformed(file: path, expected: "an .npy file (starting with \\x93NUMPY)", actual: "a file starting with bytes \(hexBytes(preamble.prefix(6)))")
         }
         if preamble[6] >= 2 { preamble += try fill(2) }
@@ -41,13 +42,12 @@ extension NumPy {
         guard limits.elementCount(header.shape) != nil else {
             throw DataError.tooLarge(file: path, what: "elements (shape \(header.shape))", limit: limits.maximumElements, setting: "VIGIL_MAX_ELEMENTS")
         }
-        _ = try converter(header.descriptor, file: path)
+        let convert = try converter(header.descriptor, file: path)
         guard header.shape.count == 2 else { throw DataError.malformed(file: path, expected: "a 2-D array [rows, features]", actual: "shape \(header.shape)") }
         guard header.shape[1] >= 1 else {
             throw DataError.malformed(file: path, expected: "at least one feature column", actual: "shape \(header.shape)")
         }
         let (rows, columns) = (header.shape[0], header.shape[1])
-        let convert = try converter(header.descriptor, file: path)
         var row = 0
         while row < rows {
             let count = min(batchSize, rows - row)

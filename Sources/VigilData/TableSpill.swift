@@ -29,6 +29,8 @@ public struct TableSpill {
         var fileRows = 0
         func keep(_ batch: Tensor, place: (Int) -> (line: Int?, row: Int)) throws {
             let columns = batch.shape[1]
+            let units = InputLimits.current.maximumLayerUnits
+            guard columns <= units else { throw DataError.tooLarge(file: path, what: "features per row (\(columns))", limit: units, setting: "VIGIL_MAX_LAYER_UNITS") }
             if let bad = batch.scalars.firstIndex(where: { !$0.isFinite }) {
                 let (line, row) = place(bad / columns)
                 throw DataError.unexpectedValue(
@@ -41,6 +43,9 @@ public struct TableSpill {
         if lowered.hasSuffix(".npz") {
             throw DataError.malformed(file: path, expected: "a CSV or .npy file to stream (an .npz's members may be compressed; save the array with numpy.save)", actual: "an .npz")
         } else if lowered.hasSuffix(".npy") {
+            if let named = labelColumn ?? excluding.sorted().first {
+                throw DataError.invalidArgument(name: "column \"\(named)\"", expected: "a CSV (an .npy has no named columns)", actual: "an .npy")
+            }
             let shape = try NumPy.forEachBatch(path: path, batchSize: batchSize) { batch, first in
                 if names.isEmpty { names = (0..<batch.shape[1]).map { "feature_\($0)" } }
                 try keep(batch) { (nil, first + $0) }

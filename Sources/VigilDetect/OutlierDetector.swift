@@ -338,6 +338,7 @@ extension OutlierDetector {
         guard (0...100).contains(q) else {
             throw DetectorError.invalidArgument(name: "threshold rule", expected: "a rate in [0, 1] or a percentile in [0, 100]", actual: "\(rule)")
         }
+        guard rows.rowCount > 0 else { throw DetectorError.featureCount(detector: Self.kind, expected: featureCount, actual: [0] + rows.rowShape) }
         threshold = Threshold(value: percentile(try scoreEachRow(of: rows), q), rule: rule, outlierType: .instance)
     }
 

@@ -33,15 +33,18 @@ extension OutlierDetector {
         guard rows.rowShape == [featureCount], rows.rowCount > 0 else {
             throw DetectorError.featureCount(detector: Self.kind, expected: featureCount, actual: [rows.rowCount] + rows.rowShape)
         }
-        try rows.forEachChunk(of: 65_536) { start, chunk in
-            if let bad = chunk.scalars.firstIndex(where: { !$0.isFinite }) {
-                throw DetectorError.notFinite(detector: Self.kind, row: start + bad / featureCount, column: bad % featureCount)
-            }
-        }
         guard options.epochs >= 1, options.batchSize >= 1, options.learningRate > 0 else {
             throw DetectorError.invalidArgument(
                 name: "fit options", expected: "epochs ≥ 1, batch size ≥ 1, learning rate > 0",
                 actual: "epochs \(options.epochs), batch size \(options.batchSize), learning rate \(options.learningRate)")
+        }
+        try rows.forEachChunk(of: 65_536) { start, chunk in
+            guard chunk.shape == [chunk.shape.first ?? 0, featureCount] else {
+                throw DetectorError.featureCount(detector: Self.kind, expected: featureCount, actual: chunk.shape)
+            }
+            if let bad = chunk.scalars.firstIndex(where: { !$0.isFinite }) {
+                throw DetectorError.notFinite(detector: Self.kind, row: start + bad / featureCount, column: bad % featureCount)
+            }
         }
         standardizer = options.standardize ? try Standardizer(fitting: rows) : nil
         training = TrainingRecord(options)
@@ -66,6 +69,8 @@ extension OutlierDetector {
         try rows.forEachChunk(of: chunkRows) { start, chunk in
             do { scores += try score(chunk).instance } catch let DetectorError.nonFiniteScore(detector, row, stage) {
                 throw DetectorError.nonFiniteScore(detector: detector, row: start + row, stage: stage)
+            } catch let DetectorError.notFinite(detector, row, column) {
+                throw DetectorError.notFinite(detector: detector, row: start + row, column: column)
             }
         }
         return scores

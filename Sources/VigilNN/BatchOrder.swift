@@ -50,7 +50,11 @@ public enum BatchOrder: Sendable, Equatable {
             var fresh: [Int] = []
             for block in blocks[windowStart..<min(blockCount, windowStart + Self.streamWindowBlocks)] {
                 let range = (block * blockRows)..<min(rows, (block + 1) * blockRows)
-                parts.append(try source.rows(range))
+                let part = try source.rows(range)
+                guard part.shape == [range.count] + source.rowShape else {
+                    throw ModelError.shapeMismatch(component: "rows \(range) of the training source", expected: [range.count] + source.rowShape, actual: part.shape)
+                }
+                parts.append(part)
                 fresh += Array(range)
             }
             // Only the window's new rows are permuted; carried rows lead the next batch.

@@ -11,12 +11,13 @@ struct DataCommand: ParsableCommand {
     enum Name: String, ExpressibleByArgument, CaseIterable {
         case kdd
         case cifar10
+        case mnist
     }
 
     struct Fetch: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download a data set into the cache (checked against its SHA-256), unless a local copy exists.",
-            discussion: "cifar10: CIFAR-10's binary archive, of which the five training batches and the class names are kept, each checked against its SHA-256 as it is unpacked.")
+            discussion: "cifar10: CIFAR-10's binary archive, of which the five training batches and the class names are kept, each checked against its SHA-256 as it is unpacked. mnist: Keras's mnist.npz (the address and SHA-256 keras.datasets.mnist.load_data uses); --data mnist reads it when no idx files are in a data folder's mnist folder.")
 
         @Argument(help: "The data set: \(Name.allCases.map(\.rawValue).joined(separator: ", ")).")
         var name: Name
@@ -30,6 +31,11 @@ struct DataCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
+            if name == .mnist {
+                let path = try location.store.fetch(MNIST.kerasFile, progress: DownloadProgress(name: MNIST.kerasFile.name).report)
+                print("\(MNIST.kerasFile.name): \(path.path) (SHA-256 verified; Keras's copy of MNIST)")
+                return
+            }
             if name == .cifar10 {
                 let folder = try location.store.fetch(CIFAR10.archive, progress: DownloadProgress(name: CIFAR10.archive.name).report)
                 print("\(CIFAR10.archive.folder): \(folder.path) (\(CIFAR10.archive.members.count) files, each SHA-256 verified)")
@@ -87,13 +93,18 @@ struct DataCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
-            if name == .cifar10 {
-                let folder = try location.cifar10Folder()
-                let set = try CIFAR10.readTraining(folder: folder.path)
-                print("folder: \(folder.path)")
+            if name == .cifar10 || name == .mnist {
+                let set: ImageSet
+                if name == .cifar10 {
+                    let folder = try location.cifar10Folder()
+                    print("folder: \(folder.path)")
+                    set = try CIFAR10.readTraining(folder: folder.path)
+                } else {
+                    set = try location.mnistTraining()
+                }
                 print("training images: \(set.labels.count) of \(set.images.shape.dropFirst().map(String.init).joined(separator: "×"))")
                 let counts = Dictionary(grouping: set.labels, by: { $0 }).mapValues(\.count)
-                print("classes: " + counts.keys.sorted().map { "\(CIFAR10.classNames[$0]) \(counts[$0]!)" }.joined(separator: ", "))
+                print("classes: " + counts.keys.sorted().map { "\(set.classNames[$0]) \(counts[$0]!)" }.joined(separator: ", "))
                 return
             }
             let file = full ? KDDCup.fullFile : KDDCup.tenPercentFile

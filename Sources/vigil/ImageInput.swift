@@ -17,8 +17,10 @@ enum ImageInput {
 }
 
 extension DataCommand.Location {
-    /// MNIST's training images and labels (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
-    /// plain or `.gz`) in a folder `mnist` of the data directories.
+    /// MNIST's training images and labels: the idx files (`train-images-idx3-ubyte`,
+    /// `train-labels-idx1-ubyte`, plain or `.gz`) in a folder `mnist` of the data directories,
+    /// else Keras's `mnist.npz` from a data folder or the cache, downloaded and verified when
+    /// missing (`vigil data fetch mnist`).
     func mnistTraining() throws -> ImageSet {
         for directory in store.dataDirectories {
             let folder = directory.appendingPathComponent("mnist")
@@ -30,6 +32,6 @@ extension DataCommand.Location {
                 }
             }
         }
-        throw ValidationError("MNIST needs train-images-idx3-ubyte and train-labels-idx1-ubyte (plain or .gz) in a folder mnist inside --data-dir or VIGIL_DATA_DIR")
+        return try MNIST.readKeras(path: store.fetch(MNIST.kerasFile, progress: DownloadProgress(name: MNIST.kerasFile.name).report).path)
     }
 }

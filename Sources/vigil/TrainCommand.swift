@@ -75,6 +75,7 @@ struct Train: ParsableCommand {
             if contamination != nil { throw ValidationError("--stream trains on the normal rows only; use --threshold-percentile or --false-positive-rate") }
             if outlierType != .instance { throw ValidationError("--stream sets an instance threshold; --outlier-type feature needs every feature score in memory") }
             if sampleRows > 0 { throw ValidationError("--sample-rows needs the table in memory; leave it out with --stream") }
+            if table.featuresKey != nil || table.labelsKey != nil { throw ValidationError("--stream reads a CSV or an .npy; --features-key and --labels-key name arrays of an .npz") }
         }
         if data == "kdd" && table.categorical != nil { throw ValidationError("--categorical applies to a CSV of your own, not --data kdd") }
         if data == "kdd" && rules > 0 { throw ValidationError("with --data kdd the threshold is alibi-detect's (95th percentile of its outlier batch)") }
@@ -189,11 +190,7 @@ struct Train: ParsableCommand {
     private func runStreamed() throws {
         let spill = try TableSpill.read(
             path: data, labelColumn: table.labelColumn, labels: table.normalLabel.map { .normal($0) } ?? .numeric, excluding: table.excluded)
-        let rows = spill.rows
-        let units = InputLimits.current.maximumLayerUnits
-        guard rows.columns <= units else {
-            throw DataError.tooLarge(file: data, what: "features per row (\(rows.columns))", limit: units, setting: "VIGIL_MAX_LAYER_UNITS")
-        }
+        let rows = spill.rows  // TableSpill refuses rows wider than VIGIL_MAX_LAYER_UNITS on the first batch
         let model = try detector.make(featureCount: rows.columns, seed: seed, networks: networks ?? .table)
         (model as? OutlierVAE)?.configuration.scoreType = scoreType
         guard let trainable = model as? any RowSourceTraining else {

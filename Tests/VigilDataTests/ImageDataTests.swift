@@ -60,6 +60,29 @@ struct ImageDataTests {
         }
     }
 
+    /// Keras's `mnist.npz` layout (compressed, as `numpy.savez_compressed` writes) reads as the idx files do.
+    @Test func mnistKerasArchiveReadsAsTheIdxFiles() throws {
+        let pixels: [UInt8] = [0, 51, 102, 153, 204, 255, 1, 2, 3, 4, 5, 6]
+        let path = TestData.temporaryDirectory().appendingPathComponent("mnist.npz").path
+        try NumPy.writeArchive(
+            ["x_train": NumPyArray(shape: [2, 2, 3], elements: .uint8(pixels)), "y_train": NumPyArray(shape: [2], elements: .uint8([7, 1])),
+             "x_test": NumPyArray(shape: [1, 2, 3], elements: .uint8(Array(pixels.prefix(6)))), "y_test": NumPyArray(shape: [1], elements: .uint8([3]))],
+            to: path, compressed: true)
+        let keras = try MNIST.readKeras(path: path)
+        let idx = try MNIST.read(
+            imagesPath: file("i3", [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3] + pixels), labelsPath: file("l1", [0, 0, 8, 1, 0, 0, 0, 2, 7, 1]))
+        #expect(keras.images == idx.images && keras.labels == idx.labels && keras.classNames == idx.classNames)
+        let wrong = TestData.temporaryDirectory().appendingPathComponent("other.npz").path
+        try NumPy.writeArchive(["x": NumPyArray(shape: [1], elements: .uint8([0]))], to: wrong)
+        #expect(throws: DataError.malformed(file: wrong, expected: "arrays x_train and y_train (Keras's mnist.npz)", actual: "arrays [\"x\"]")) {
+            try MNIST.readKeras(path: wrong)
+        }
+        let badLabels = TestData.temporaryDirectory().appendingPathComponent("labels.npz").path
+        try NumPy.writeArchive(
+            ["x_train": NumPyArray(shape: [2, 2, 3], elements: .uint8(pixels)), "y_train": NumPyArray(shape: [2], elements: .uint8([7, 10]))], to: badLabels)
+        #expect(throws: DataError.malformed(file: badLabels, expected: "y_train of 2 labels 0…9", actual: "shape [2]")) { try MNIST.readKeras(path: badLabels) }
+    }
+
     @Test func masksAreReproducibleAndBounded() throws {
         var random = SeededRandom(seed: 2)
         let images = random.uniformTensor([3, 16, 16, 3])

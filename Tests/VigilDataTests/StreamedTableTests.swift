@@ -11,7 +11,9 @@ struct StreamedTableTests {
     @Test func spilledRowsReadBackAnyRange() throws {
         var generator = SeededRandom(seed: 4)
         let data = generator.normalTensor([1_000, 7], standardDeviation: 3)
-        let spilled = try SpilledRows(columns: 7, folder: TestData.temporaryDirectory().path)
+        let folder = TestData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let spilled = try SpilledRows(columns: 7, folder: folder.path)
         for start in stride(from: 0, to: 1_000, by: 333) { try spilled.append(data.slice(alongAxis: 0, start..<min(1_000, start + 333))) }
         #expect(spilled.rowCount == 1_000 && spilled.rowShape == [7] && spilled.inMemory == nil)
         for range in [0..<1_000, 330..<340, 999..<1_000, 5..<5] { #expect(try spilled.rows(range) == data.slice(alongAxis: 0, range)) }

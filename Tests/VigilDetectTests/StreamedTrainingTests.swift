@@ -16,7 +16,7 @@ struct StreamedTrainingTests {
     let options = FitOptions(epochs: 3, batchSize: 128, learningRate: 3e-3, seed: 2, progress: .silent)
 
     func detectors() throws -> [any RowSourceTraining] {
-        var vae = try OutlierVAE.kddPreset(featureCount: 6, configuration: .init(samples: 2, seed: 3), seed: 1)
+        let vae = try OutlierVAE.kddPreset(featureCount: 6, configuration: .init(samples: 2, seed: 3), seed: 1)
         vae.configuration.scoreType = .learnedVariance
         return [
             try OutlierAE.deepadPreset(featureCount: 6, seed: 1), vae, OutlierAEGMM.kddPreset(featureCount: 6, seed: 1),
