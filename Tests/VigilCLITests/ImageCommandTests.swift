@@ -105,7 +105,13 @@ struct ImageCommandTests {
         let trained = try Programs.run(["train", "--detector", "vae", "--data", "mnist", "--data-dir", data.path, "--epochs", "1", "--out", model])
         #expect(trained.status == 0, "\(trained.standardError)")
         #expect(try DetectorStore.load(from: URL(fileURLWithPath: model)).training?.imageShape == ImageShape(height: 8, width: 8, channels: 1))
-        let missing = try Programs.run(["train", "--data", "mnist", "--data-dir", data.appendingPathComponent("none").path, "--out", model + "2"])
-        #expect(missing.status != 0 && missing.standardError.contains("train-images-idx3-ubyte"), "\(missing.standardError)")
+        // Without idx files, Keras's mnist.npz is looked for (and checked) before any download: a wrong copy is an error naming it.
+        let other = data.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        try Data("not mnist".utf8).write(to: other.appendingPathComponent("mnist.npz"))
+        let wrong = try Programs.run(["train", "--data", "mnist", "--data-dir", other.path, "--out", model + "2"])
+        #expect(wrong.status != 0, "\(wrong.standardError)")
+        #expect(wrong.standardError.contains("\(other.path)/mnist.npz: SHA-256 is "), "\(wrong.standardError)")
+        #expect(wrong.standardError.contains("expected 731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1; replace or remove this copy"))
     }
 }

@@ -53,6 +53,14 @@ struct PretrainedCatalogTests {
         return (server, catalog, ScratchFolders.make("cache"))
     }
 
+    /// A catalog with one entry `name` for `archive`, written beside it as `file`; and that file.
+    func besideCatalog(_ name: String, _ file: String, archive: [UInt8]) throws -> (catalog: PretrainedCatalog, file: URL) {
+        let catalog = try catalog([(name, file)], archive: archive)
+        let path = catalog.baseFolder.appendingPathComponent(file)
+        try Data(archive).write(to: path)
+        return (catalog, path)
+    }
+
     func store(_ cache: URL) -> DataStore { DataStore(cacheDirectory: cache.path, transport: URLSessionTransport(), environment: [:]) }
 
     /// The same bytes give the same archive, and the archive reads back as the folder's files.
@@ -154,8 +162,7 @@ struct PretrainedCatalogTests {
     /// detector's files, or a detector of another kind than its entry says, is refused.
     @Test func localArchivesAndWrongContents() throws {
         let (published, archive) = try publishedDetector()
-        let catalog = try catalog([("local", "d.tar")], archive: archive)
-        try Data(archive).write(to: catalog.baseFolder.appendingPathComponent("d.tar"))
+        let (catalog, _) = try besideCatalog("local", "d.tar", archive: archive)
         let cache = ScratchFolders.make("cache")
         let offline = DataStore(cacheDirectory: cache.path, transport: URLSessionTransport(), environment: [:])
         let (_, detector) = try catalog.fetch("local", store: offline)
@@ -163,9 +170,7 @@ struct PretrainedCatalogTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path) == ["detectors"])
 
         let extra = try TarArchive.archive(["config.json": Array("{}".utf8), "run.sh": Array("rm -rf /".utf8)])
-        let bad = try self.catalog([("bad", "bad.tar")], archive: extra)
-        let badFile = bad.baseFolder.appendingPathComponent("bad.tar")
-        try Data(extra).write(to: badFile)
+        let (bad, badFile) = try besideCatalog("bad", "bad.tar", archive: extra)
         #expect(throws: PersistenceError.malformed(
             file: badFile.path, problem: "member \"run.sh\"; a detector archive holds only config.json, sample.csv, weights.safetensors")) {
             try bad.fetch("bad", store: offline)
@@ -175,9 +180,7 @@ struct PretrainedCatalogTests {
         let vaeFolder = ScratchFolders.path("vae")
         try vae.save(to: vaeFolder)
         let vaeArchive = try DetectorStore.archive(of: vaeFolder)
-        let wrong = try self.catalog([("wrong", "vae.tar")], archive: vaeArchive)
-        let wrongFile = wrong.baseFolder.appendingPathComponent("vae.tar")
-        try Data(vaeArchive).write(to: wrongFile)
+        let (wrong, wrongFile) = try besideCatalog("wrong", "vae.tar", archive: vaeArchive)
         #expect(throws: PersistenceError.malformed(
             file: wrongFile.path, problem: "a OutlierVAE of 6 features; the catalog's entry \"wrong\" says OutlierAEGMM of 6")) {
             try wrong.fetch("wrong", store: offline)
@@ -203,9 +206,7 @@ struct PretrainedCatalogTests {
         for index in 148..<156 { withLink[index] = UInt8(ascii: " ") }
         let sum = withLink[0..<512].reduce(0) { $0 + Int($1) }
         withLink.replaceSubrange(148..<155, with: Array((String(repeating: "0", count: 6 - String(sum, radix: 8).count) + String(sum, radix: 8) + "\u{0}").utf8))
-        let bad = try self.catalog([("link", "link.tar")], archive: withLink)
-        let file = bad.baseFolder.appendingPathComponent("link.tar")
-        try Data(withLink).write(to: file)
+        let (bad, file) = try besideCatalog("link", "link.tar", archive: withLink)
         #expect(throws: PersistenceError.malformed(
             file: file.path, problem: "not a readable tar archive (\(file.path): expected only regular files, got member config.json of type '2')")) {
             try bad.fetch("link", store: offline)
