@@ -104,10 +104,14 @@ public enum MNIST {
         guard case .uint8(let pixels) = images.elements, images.shape.count == 3, images.shape[0] >= 1 else {
             throw DataError.malformed(file: path, expected: "x_train of bytes, shape [n, rows, columns]", actual: "\(images.elements.descriptor), shape \(images.shape)")
         }
-        let classes = labels.tensor.scalars.map { Int($0) }
-        guard labels.shape == [images.shape[0]], classes.allSatisfy((0...9).contains) else {
+        guard labels.shape == [images.shape[0]] else {
             throw DataError.malformed(file: path, expected: "y_train of \(images.shape[0]) labels 0…9", actual: "shape \(labels.shape)")
         }
+        let values = labels.tensor.scalars
+        if let bad = values.firstIndex(where: { !(0...9).contains($0) || $0.rounded() != $0 }) {
+            throw DataError.unexpectedValue(file: path, line: nil, column: nil, expected: "y_train labels 0…9", actual: "\(values[bad]) for image \(bad)")
+        }
+        let classes = values.map { Int($0) }
         let tensor = Tensor(shape: images.shape + [1], scalars: pixels.map { Float($0) / 255 })
         return ImageSet(images: tensor, labels: classes, classNames: (0...9).map(String.init))
     }
@@ -120,6 +124,9 @@ public enum MNIST {
         guard labelDimensions[0] == imageDimensions[0] else {
             throw DataError.malformed(
                 file: labelsPath, expected: "\(imageDimensions[0]) labels (one per image in \(imagesPath))", actual: "\(labelDimensions[0])")
+        }
+        if let bad = labelBytes.firstIndex(where: { $0 > 9 }) {
+            throw DataError.unexpectedValue(file: labelsPath, line: nil, column: nil, expected: "labels 0…9", actual: "\(labelBytes[bad]) for image \(bad)")
         }
         let images = Tensor(shape: imageDimensions + [1], scalars: pixels.map { Float($0) / 255 })
         return ImageSet(images: images, labels: labelBytes.map(Int.init), classNames: (0...9).map(String.init))

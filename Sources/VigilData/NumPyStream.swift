@@ -12,7 +12,8 @@ extension NumPy {
     ///   not an `.npy`, Fortran order, an unsupported dtype, more elements than
     ///   ``InputLimits/maximumElements`` (a cap on the file, not on memory here: raise it
     ///   freely with `VIGIL_MAX_ELEMENTS`), a shape that is not `[rows, features]` with at least
-    ///   one feature, or data shorter or longer than the shape says.
+    ///   one feature and at most ``InputLimits/maximumLayerUnits``, or data shorter or longer
+    ///   than the shape says. A batch holds at most 16 MiB of the file's data.
     @discardableResult
     public static func forEachBatch(
         path: String, batchSize: Int, limits: InputLimits = .current, _ body: (_ rows: Tensor, _ firstRow: Int) throws -> Void
@@ -47,10 +48,17 @@ extension NumPy {
         guard header.shape[1] >= 1 else {
             throw DataError.malformed(file: path, expected: "at least one feature column", actual: "shape \(header.shape)")
         }
+        // A row wider than a detector may be is refused before anything is allocated for it.
+        let units = limits.maximumLayerUnits
+        guard header.shape[1] <= units else {
+            throw DataError.tooLarge(file: path, what: "features per row (\(header.shape[1]))", limit: units, setting: "VIGIL_MAX_LAYER_UNITS")
+        }
         let (rows, columns) = (header.shape[0], header.shape[1])
+        // Batches of at most 16 MiB of file data, whatever the header claims the file holds.
+        let rowsPerBatch = min(batchSize, max(1, (16 << 20) / (columns * convert.size)))
         var row = 0
         while row < rows {
-            let count = min(batchSize, rows - row)
+            let count = min(rowsPerBatch, rows - row)
             let bytes = try fill(count * columns * convert.size)
             guard bytes.count == count * columns * convert.size else {
                 throw DataError.malformed(

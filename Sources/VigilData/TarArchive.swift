@@ -31,7 +31,9 @@ public enum TarArchive {
         var bytes = [UInt8](repeating: 0, count: size)
         var filled = 0
         while filled < size {
-            filled += try bytes.withUnsafeMutableBytes { try read(UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
+            let count = try bytes.withUnsafeMutableBytes { try read(UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
+            guard count > 0 else { throw DataError.malformed(file: "tar member", expected: "\(size) bytes", actual: "\(filled)") }
+            filled += count
         }
         return bytes
     }

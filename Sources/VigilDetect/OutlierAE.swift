@@ -50,6 +50,7 @@ public final class OutlierAE: OutlierDetector {
 
     public func fit(_ data: Tensor, options: FitOptions) throws -> TrainingHistory { try fit(rows: data, options: options) }
 
+    /// Trains on `rows`, in memory or streamed from disk (``RowSourceTraining``); on a tensor, exactly ``fit(_:options:)``.
     public func fit<Rows: RowSource>(rows: Rows, options: FitOptions) throws -> TrainingHistory {
         let input = try prepareTraining(rows: rows, options: options)
         return try train(network, rows: input, options: options) { x in Loss.meanSquaredError(network(x), x) }

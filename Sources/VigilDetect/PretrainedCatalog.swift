@@ -11,10 +11,11 @@ import VigilTensor
 /// ```json
 /// {"format": "vigil-pretrained-catalog", "formatVersion": 1,
 ///  "detectors": [{"name": "kdd-aegmm", "kind": "OutlierAEGMM", "featureCount": 18,
-///                 "description": "…", "url": "kdd-aegmm.tar", "size": 20480, "sha256": "…"}]}
+///                 "description": "…", "url": "kdd-aegmm.tar", "size": 35328, "sha256": "…"}]}
 /// ```
 ///
-/// An `http`/`https` address is downloaded into the cache; any other is the name of a file
+/// An `http`/`https` address is looked up as `NAME-<first 12 digits of sha256>.tar` in the data
+/// folders and the cache, else downloaded into the cache; any other is the name of a file
 /// beside the catalog, so detectors published with it resolve with no network.
 public struct PretrainedCatalog: Sendable, Equatable {
     /// The value of the file's `format` field.
@@ -77,6 +78,9 @@ public struct PretrainedCatalog: Sendable, Equatable {
         }
         guard stored.format == format else {
             throw PersistenceError.malformed(file: file.path, problem: "format \"\(stored.format)\", expected \"\(format)\"")
+        }
+        guard stored.formatVersion >= 1 else {
+            throw PersistenceError.malformed(file: file.path, problem: "formatVersion \(stored.formatVersion), expected 1…\(currentFormatVersion)")
         }
         guard stored.formatVersion <= currentFormatVersion else {
             throw PersistenceError.newerFormat(file: file.path, version: stored.formatVersion, supported: currentFormatVersion)

@@ -30,6 +30,10 @@ struct DataCommand: ParsableCommand {
 
         @OptionGroup var location: Location
 
+        func validate() throws {
+            if name != .kdd && (full || corrected) { throw ValidationError("--full and --corrected apply to kdd") }
+        }
+
         func run() throws {
             if name == .mnist {
                 let path = try location.store.fetch(MNIST.kerasFile, progress: DownloadProgress(name: MNIST.kerasFile.name).report)

@@ -20,11 +20,13 @@ struct Export: ParsableCommand {
 
             --archive FILE writes the detector's folder as a reproducible tar archive (the \
             same files give the same bytes) and prints the entry that publishes it in a \
-            catalog for vigil fetch-detector (fill in its url and description).
+            catalog for vigil fetch-detector: its url is the archive's file name (a file beside \
+            the catalog); give the http(s) address instead where you publish it, and a \
+            description.
             """)
 
     @Option(help: "The saved detector's folder.") var model: String
-    @Option(help: "The ONNX file to write (replaced if it exists; never one of the model's files).") var onnx: String?
+    @Option(help: "The ONNX file to write (replaced if it exists; never one of the model's files); one of --onnx and --archive.") var onnx: String?
     @Option(help: "Instead: the tar archive of the detector's folder to write, for a catalog (--opset and --latent do not apply).") var archive: String?
     @Option(help: "The ai.onnx opset (\(ONNXExport.supportedOpsets.lowerBound)…\(ONNXExport.supportedOpsets.upperBound)).")
     var opset: Int = ONNXExport.defaultOpset

@@ -22,7 +22,7 @@ struct FetchDetector: ParsableCommand {
     @Argument(help: "The detector's name in the catalog (omit with --list).") var name: String?
     @Option(help: "The folder to write the detector to (default: the cache's detectors/NAME).") var to: String?
     @Flag(help: "Replace a detector already saved at --to (never a file or any other folder).") var overwrite = false
-    @Option(help: "The catalog file (default: VIGIL_CATALOG, else the repository's Pretrained/catalog.json).") var catalog: String?
+    @Option(help: "The catalog file (default: VIGIL_CATALOG, else the first Pretrained/catalog.json in the program's folder or above, else in the current folder or above).") var catalog: String?
     @Flag(help: "List the catalog's detectors and exit.") var list = false
     @OptionGroup var location: DataCommand.Location
 

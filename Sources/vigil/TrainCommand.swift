@@ -46,7 +46,7 @@ struct Train: ParsableCommand {
     @Option(help: "VAE only: mse, proba (reconstruction probability) or nll (likelihood with a learnt variance per feature).") var scoreType: OutlierVAE.ScoreType = .meanSquaredError
     @Option(help: "Threshold on instance scores or on feature scores (reconstruction detectors).") var outlierType: OutlierType = .instance
     @Flag(help: "Print the training settings chosen and why.") var explain = false
-    @Flag(help: "A table larger than memory (CSV, .csv.gz or .npy; ae, vae, aegmm, vaegmm, dagmm): its normal rows are copied once to an unnamed temporary file (in TMPDIR; rows × features × 4 bytes) and trained on in shuffled blocks of 4,096 rows through a 65,536-row shuffle window, standardiser and mixture from streamed sums, threshold from every training row's score.")
+    @Flag(help: "A table larger than memory (CSV, .csv.gz or .npy; ae, vae, aegmm, vaegmm, dagmm): its normal rows are copied once to an unnamed temporary file (in TMPDIR; rows × features × 4 bytes) and trained on in shuffled blocks of 4,096 rows through a 65,536-row shuffle window (65,536 × features × 4 bytes of memory), standardiser and mixture from streamed sums, threshold from every training row's score.")
     var stream = false
     @Option(help: "Save this many of the rows (evenly spaced, with a label column when they are labelled) as sample.csv beside the detector, for the dashboard of vigil serve; tables only.") var sampleRows = 0
 
@@ -67,7 +67,7 @@ struct Train: ParsableCommand {
         let rules = [thresholdPercentile != nil, falsePositiveRate != nil, contamination != nil].filter { $0 }.count
         if rules > 1 { throw ValidationError("give one of --threshold-percentile, --false-positive-rate and --contamination") }
         if stream {
-            if data == "kdd" { throw ValidationError("--stream reads a table file; --data kdd is drawn in memory") }
+            if ["kdd", "cifar10", "mnist"].contains(data) { throw ValidationError("--stream reads a table file (CSV, .csv.gz, .npy); --data \(data) is read in memory") }
             if ![.ae, .vae, .aegmm, .vaegmm, .dagmm].contains(detector) {
                 throw ValidationError("--stream trains ae, vae, aegmm, vaegmm and dagmm; \(detector.rawValue) needs its rows in memory")
             }

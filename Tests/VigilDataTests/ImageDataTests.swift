@@ -80,7 +80,13 @@ struct ImageDataTests {
         let badLabels = TestData.temporaryDirectory().appendingPathComponent("labels.npz").path
         try NumPy.writeArchive(
             ["x_train": NumPyArray(shape: [2, 2, 3], elements: .uint8(pixels)), "y_train": NumPyArray(shape: [2], elements: .uint8([7, 10]))], to: badLabels)
-        #expect(throws: DataError.malformed(file: badLabels, expected: "y_train of 2 labels 0…9", actual: "shape [2]")) { try MNIST.readKeras(path: badLabels) }
+        #expect(throws: DataError.unexpectedValue(file: badLabels, line: nil, column: nil, expected: "y_train labels 0…9", actual: "10.0 for image 1")) {
+            try MNIST.readKeras(path: badLabels)
+        }
+        let idxLabels = file("labels-idx1", [0, 0, 8, 1, 0, 0, 0, 2, 7, 12])
+        #expect(throws: DataError.unexpectedValue(file: idxLabels, line: nil, column: nil, expected: "labels 0…9", actual: "12 for image 1")) {
+            try MNIST.read(imagesPath: file("i3b", [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3] + pixels), labelsPath: idxLabels)
+        }
     }
 
     @Test func masksAreReproducibleAndBounded() throws {

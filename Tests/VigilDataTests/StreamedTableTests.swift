@@ -50,6 +50,14 @@ struct StreamedTableTests {
         #expect(throws: DataError.malformed(file: short, expected: "848 bytes of <f4 data for shape [53, 4]", actual: "838 bytes")) {
             try NumPy.forEachBatch(path: short, batchSize: 10) { _, _ in }
         }
+        // A header that claims a row of 2³⁰ values is refused before anything is allocated for it.
+        let wide = folder.appendingPathComponent("wide.npy").path
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1073741824), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        try Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + [0, 0, 0, 0]).write(to: URL(fileURLWithPath: wide))
+        #expect(throws: DataError.tooLarge(file: wide, what: "features per row (1073741824)", limit: 65_536, setting: "VIGIL_MAX_LAYER_UNITS")) {
+            try NumPy.forEachBatch(path: wide, batchSize: 10) { _, _ in }
+        }
         let flat = folder.appendingPathComponent("flat.npy").path
         try NumPy.write(NumPyArray(shape: [3], elements: .float32([1, 2, 3])), to: flat)
         #expect(throws: DataError.malformed(file: flat, expected: "a 2-D array [rows, features]", actual: "shape [3]")) {
