@@ -91,6 +91,10 @@ public struct URLSessionTransport: DataTransport {
             throw DataError.ioFailure(file: url.absoluteString, reason: "more than the \(maximumBytes) bytes published; the download was stopped")
         }
         try outcome.get()
+        // A last report with the file's size, so a progress display can finish its line (the
+        // task's own counters may lag behind a transfer that has ended).
+        let size = (try? FileManager.default.attributesOfItem(atPath: destination.path)[.size] as? NSNumber)?.int64Value ?? 0
+        progress(size, size)
     }
 }
 

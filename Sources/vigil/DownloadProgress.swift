@@ -1,7 +1,8 @@
 import Foundation
 import VigilData
 
-/// Download progress on standard error, at most a few lines per second.
+/// Download progress on standard error, at most a few lines per second; the line ends once
+/// every expected byte has arrived.
 struct DownloadProgress: Sendable {
     let name: String
 
@@ -11,7 +12,8 @@ struct DownloadProgress: Sendable {
             let megabytes = Double(received) / 1_048_576
             if let expected {
                 let percent = Int(100 * Double(received) / Double(expected))
-                try? FileHandle.standardError.write(contentsOf: Data("\r\(name): \(String(format: "%.1f", megabytes)) MiB (\(percent)%)".utf8))
+                let end = received >= expected ? "\n" : ""
+                try? FileHandle.standardError.write(contentsOf: Data("\r\(name): \(String(format: "%.1f", megabytes)) MiB (\(percent)%)\(end)".utf8))
             } else {
                 try? FileHandle.standardError.write(contentsOf: Data("\r\(name): \(String(format: "%.1f", megabytes)) MiB".utf8))
             }
