@@ -62,7 +62,7 @@ SAMPLER=$!
 failed=0
 phase() {  # NAME BODY CONNECTIONS DELAY-MS
   local out="$WORK/wrk-$1.txt" before
-  before=$(wc -l < "$WORK/rss.txt" 2>/dev/null || echo 0)
+  before=$( (wc -l < "$WORK/rss.txt") 2>/dev/null || echo 0)  # the sampler may not have written yet
   wrk -t2 -c"$3" -d"${SECONDS_PER_PHASE}s" --timeout 10s --latency -s "$HERE/load/post.lua" "http://127.0.0.1:$PORT" \
     -- "$2" /v1/models/aegmm/predict "$4" > "$out"
   local rate non2xx socket
