@@ -40,7 +40,7 @@ import onnxruntime as ort
 from onnx import TensorProto, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
-KINDS = ["ae", "vae", "aegmm", "vaegmm", "dagmm", "pca"]
+KINDS = ["ae", "vae", "aegmm", "vaegmm", "dagmm", "pca", "iforest"]
 # Relative tolerance on the deterministic scores (see above for the scale).
 RTOL = 1e-5
 

@@ -143,8 +143,9 @@ public final class IsolationForest: OutlierDetector {
         return index
     }
 
-    /// `c(n)`: the mean path length of an unsuccessful search among `n` keys.
-    static func averagePathLength(_ n: Int) -> Double {
+    /// `c(n)`: the mean path length of an unsuccessful search among `n` keys,
+    /// `2H(n − 1) − 2(n − 1)/n` with `H(i) = ln i + γ`; `c(1) = 0`, `c(2) = 1`.
+    public static func averagePathLength(_ n: Int) -> Double {
         if n <= 1 { return 0 }
         if n == 2 { return 1 }
         let m = Double(n - 1)

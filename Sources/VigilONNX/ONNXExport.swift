@@ -24,11 +24,16 @@ import VigilTensor
 ///
 /// Exportable kinds: ``VigilDetect/OutlierAE``, ``VigilDetect/OutlierVAE``,
 /// ``VigilDetect/OutlierAEGMM`` (DAGMM), ``VigilDetect/OutlierVAEGMM`` and
-/// ``VigilDetect/PCADetector``, with dense networks.
+/// ``VigilDetect/PCADetector``, with dense networks, and ``VigilDetect/IsolationForest``
+/// (a `TreeEnsembleRegressor` of `ai.onnx.ml`).
 public enum ONNXExport {
     /// The opsets the exporter writes (`ai.onnx`); the default is 17.
     public static let supportedOpsets = 17...21
     public static let defaultOpset = 17
+    /// The traditional-ML operator set the Isolation Forest's tree ensemble uses, and its
+    /// version (3: `TreeEnsembleRegressor`, which ONNX Runtime runs from 1.x on).
+    static let mlDomain = "ai.onnx.ml"
+    static let mlOpset = 3
 
     /// Whether `detector`'s kind has an ONNX scoring graph.
     public static func canExport(_ detector: any OutlierDetector) -> Bool { detector is any ONNXScoring }
@@ -99,6 +104,12 @@ public enum ONNXExport {
         operatorSet.domain = ""
         operatorSet.version = Int64(opset)
         model.opsetImport = [operatorSet]
+        if graph.domains.contains(mlDomain) {
+            var machineLearning = Onnx_OperatorSetIdProto()
+            machineLearning.domain = mlDomain
+            machineLearning.version = Int64(mlOpset)
+            model.opsetImport.append(machineLearning)
+        }
         model.graph = proto
         model.metadataProps = metadata(of: detector, latent: latent)
         return model
@@ -132,7 +143,7 @@ public enum ONNXExportError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedOpset(found, supported):
             "opset \(found) is not supported: expected \(supported.lowerBound)…\(supported.upperBound)"
         case let .unsupportedKind(kind):
-            "\(kind) has no ONNX export (exportable: OutlierAE, OutlierVAE, OutlierAEGMM, OutlierVAEGMM, PCA)"
+            "\(kind) has no ONNX export (exportable: OutlierAE, OutlierVAE, OutlierAEGMM, OutlierVAEGMM, PCA, IsolationForest)"
         case let .unsupportedLayer(network, layer):
             "network \"\(network)\" has a \(layer) layer, which the ONNX export does not write (dense networks only)"
         case let .unsupportedScore(kind, score):

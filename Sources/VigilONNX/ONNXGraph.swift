@@ -5,12 +5,14 @@ import VigilTensor
 /// An ONNX graph under construction: nodes in execution order, weights as initializers,
 /// every value named after the part of the detector it belongs to (`encoder.0.MatMul`).
 ///
-/// Only the default domain (`ai.onnx`) is used, at one opset between
-/// ``ONNXExport/supportedOpsets``; the reductions whose axes moved from an attribute to an
-/// input at opset 18 are emitted in the form the opset expects.
+/// The default domain (`ai.onnx`) is used at one opset between ``ONNXExport/supportedOpsets``
+/// (the reductions whose axes moved from an attribute to an input at opset 18 are emitted in
+/// the form the opset expects); a tree ensemble adds `ai.onnx.ml` (``domains``).
 struct ONNXGraph {
     let opset: Int
     private(set) var nodes: [Onnx_NodeProto] = []
+    /// The operator sets other than `ai.onnx` the nodes use.
+    private(set) var domains: Set<String> = []
     private(set) var initializers: [Onnx_TensorProto] = []
     private var names: Set<String> = []
     private var scopes: [String] = []
@@ -72,11 +74,14 @@ struct ONNXGraph {
 
     // MARK: Nodes
 
-    /// Appends a node of `op` and returns its outputs' names (`outputs` of them, named after the op).
+    /// Appends a node of `op` (in operator set `domain`, `""` for ai.onnx) and returns its
+    /// outputs' names (`outputs` of them, named after the op).
     @discardableResult
-    mutating func node(_ op: String, _ inputs: [String], attributes: [Onnx_AttributeProto] = [], outputs: Int = 1) -> [String] {
+    mutating func node(_ op: String, _ inputs: [String], attributes: [Onnx_AttributeProto] = [], outputs: Int = 1, domain: String = "") -> [String] {
         var node = Onnx_NodeProto()
         node.opType = op
+        node.domain = domain
+        if !domain.isEmpty { domains.insert(domain) }
         node.name = uniqueName(op)
         node.input = inputs
         node.output = outputs == 1 ? [node.name] : (0..<outputs).map { uniqueName("\(op).out\($0)") }
@@ -140,6 +145,22 @@ struct ONNXGraph {
         attribute.name = name
         attribute.type = .ints
         attribute.ints = ints.map(Int64.init)
+        return attribute
+    }
+
+    static func attribute(_ name: String, floats: [Float]) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.type = .floats
+        attribute.floats = floats
+        return attribute
+    }
+
+    static func attribute(_ name: String, strings: [String]) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.type = .strings
+        attribute.strings = strings.map { Data($0.utf8) }
         return attribute
     }
 

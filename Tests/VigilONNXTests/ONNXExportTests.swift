@@ -68,13 +68,58 @@ import VigilTensor
         let detector = try Self.autoencoder()
         #expect(throws: ONNXExportError.unsupportedOpset(found: 12, supported: 17...21)) { try ONNXExport.model(of: detector, opset: 12) }
         #expect("\(ONNXExportError.unsupportedOpset(found: 12, supported: 17...21))" == "opset 12 is not supported: expected 17…21")
-        let forest = try IsolationForest(featureCount: 3)
-        #expect(!ONNXExport.canExport(forest))
-        #expect(throws: ONNXExportError.unsupportedKind("IsolationForest")) { try ONNXExport.model(of: forest) }
+        let svm = try OneClassSVM(featureCount: 3)
+        #expect(!ONNXExport.canExport(svm))
+        #expect(throws: ONNXExportError.unsupportedKind("OneClassSVM")) { try ONNXExport.model(of: svm) }
+        #expect(throws: ONNXExportError.unfitted(kind: "IsolationForest", missing: "trees")) { try ONNXExport.model(of: IsolationForest(featureCount: 3)) }
         let mixture = OutlierAEGMM.kddPreset(featureCount: 3, seed: 0)
         #expect(throws: ONNXExportError.unfitted(kind: "OutlierAEGMM", missing: "mixture")) { try ONNXExport.model(of: mixture) }
         #expect(
             "\(ONNXExportError.unfitted(kind: "OutlierAEGMM", missing: "mixture"))" == "OutlierAEGMM has no mixture: fit the detector before exporting it")
+    }
+
+    /// The forest's tree ensemble, walked here from its attributes alone (true branch when
+    /// `x < value`, leaf weights summed, `2^(−sum · scale)`), scores every row as the detector does.
+    @Test func anIsolationForestIsOneTreeEnsembleThatScoresAsTheForest() throws {
+        var generator = SeededRandom(seed: 4)
+        let data = generator.normalTensor([300, 3])
+        let forest = try IsolationForest(featureCount: 3, configuration: .init(trees: 12, samplesPerTree: 64, seed: 2))
+        _ = try forest.fit(data, options: FitOptions(seed: 1, progress: .silent))
+        try forest.inferThreshold(data, percentile: 90)
+        let model = try Onnx_ModelProto(serializedBytes: ONNXExport.model(of: forest))
+        #expect(model.opsetImport.map { "\($0.domain):\($0.version)" } == [":17", "ai.onnx.ml:3"])
+        let graph = model.graph
+        let ensemble = try #require(graph.node.first { $0.opType == "TreeEnsembleRegressor" })
+        #expect(ensemble.domain == "ai.onnx.ml")
+        func ints(_ name: String) -> [Int] { ensemble.attribute.first { $0.name == name }.map { $0.ints.map(Int.init) } ?? [] }
+        func floats(_ name: String) -> [Float] { ensemble.attribute.first { $0.name == name }?.floats ?? [] }
+        let modes = ensemble.attribute.first { $0.name == "nodes_modes" }?.strings.map { String(decoding: $0, as: UTF8.self) } ?? []
+        let (trees, ids, features, values, yes, no) = (ints("nodes_treeids"), ints("nodes_nodeids"), ints("nodes_featureids"), floats("nodes_values"),
+            ints("nodes_truenodeids"), ints("nodes_falsenodeids"))
+        var index: [[Int]: Int] = [:]
+        for position in trees.indices { index[[trees[position], ids[position]]] = position }
+        var weights: [[Int]: Float] = [:]
+        for (position, weight) in floats("target_weights").enumerated() { weights[[ints("target_treeids")[position], ints("target_nodeids")[position]]] = weight }
+        let scaleData = try #require(graph.initializer.first { $0.name == "forest.scale" }).rawData
+        try #require(scaleData.count == 4)
+        let scale = Float(bitPattern: scaleData.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }.littleEndian)
+        let expected = try forest.score(data).instance
+        // The graph standardises first, as the detector does; the splits are in standardised units.
+        let input = try forest.standardizer.map { try $0.transform(data) } ?? data
+        #expect(forest.standardizer != nil)
+        for row in 0..<300 {
+            var sum: Float = 0
+            for tree in 0..<12 {
+                var node = 0
+                while modes[index[[tree, node]]!] == "BRANCH_LT" {
+                    let position = index[[tree, node]]!
+                    node = input[row, features[position]] < values[position] ? yes[position] : no[position]
+                }
+                sum += weights[[tree, node]]!
+            }
+            #expect(abs(Float(Foundation.pow(2, Double(sum * scale))) - expected[row]) <= 1e-5 * expected[row])
+        }
+        #expect(graph.output.map(\.name) == ["instance_score", "is_outlier"])
     }
 
     @Test func withoutAThresholdThereIsNoOutlierFlag() throws {
