@@ -124,51 +124,26 @@ struct ONNXGraph {
 
     // MARK: Attributes
 
-    static func attribute(_ name: String, _ value: Int) -> Onnx_AttributeProto {
-        var attribute = Onnx_AttributeProto()
-        attribute.name = name
-        attribute.type = .int
-        attribute.i = Int64(value)
-        return attribute
-    }
+    static func attribute(_ name: String, _ value: Int) -> Onnx_AttributeProto { attribute(name, .int) { $0.i = Int64(value) } }
 
-    static func attribute(_ name: String, _ value: Float) -> Onnx_AttributeProto {
-        var attribute = Onnx_AttributeProto()
-        attribute.name = name
-        attribute.type = .float
-        attribute.f = value
-        return attribute
-    }
+    static func attribute(_ name: String, _ value: Float) -> Onnx_AttributeProto { attribute(name, .float) { $0.f = value } }
 
-    static func attribute(_ name: String, ints: [Int]) -> Onnx_AttributeProto {
-        var attribute = Onnx_AttributeProto()
-        attribute.name = name
-        attribute.type = .ints
-        attribute.ints = ints.map(Int64.init)
-        return attribute
-    }
+    static func attribute(_ name: String, ints: [Int]) -> Onnx_AttributeProto { attribute(name, .ints) { $0.ints = ints.map(Int64.init) } }
 
-    static func attribute(_ name: String, floats: [Float]) -> Onnx_AttributeProto {
-        var attribute = Onnx_AttributeProto()
-        attribute.name = name
-        attribute.type = .floats
-        attribute.floats = floats
-        return attribute
-    }
+    static func attribute(_ name: String, floats: [Float]) -> Onnx_AttributeProto { attribute(name, .floats) { $0.floats = floats } }
 
     static func attribute(_ name: String, strings: [String]) -> Onnx_AttributeProto {
-        var attribute = Onnx_AttributeProto()
-        attribute.name = name
-        attribute.type = .strings
-        attribute.strings = strings.map { Data($0.utf8) }
-        return attribute
+        attribute(name, .strings) { $0.strings = strings.map { Data($0.utf8) } }
     }
 
-    static func attribute(_ name: String, string: String) -> Onnx_AttributeProto {
+    static func attribute(_ name: String, string: String) -> Onnx_AttributeProto { attribute(name, .string) { $0.s = Data(string.utf8) } }
+
+    /// An attribute `name` of `type`, its value set by `fill`.
+    private static func attribute(_ name: String, _ type: Onnx_AttributeProto.AttributeType, _ fill: (inout Onnx_AttributeProto) -> Void) -> Onnx_AttributeProto {
         var attribute = Onnx_AttributeProto()
         attribute.name = name
-        attribute.type = .string
-        attribute.s = Data(string.utf8)
+        attribute.type = type
+        fill(&attribute)
         return attribute
     }
 }
