@@ -24,8 +24,9 @@ import VigilTensor
 ///
 /// Exportable kinds: ``VigilDetect/OutlierAE``, ``VigilDetect/OutlierVAE``,
 /// ``VigilDetect/OutlierAEGMM`` (DAGMM), ``VigilDetect/OutlierVAEGMM`` and
-/// ``VigilDetect/PCADetector``, with dense networks, and ``VigilDetect/IsolationForest``
-/// (a `TreeEnsembleRegressor` of `ai.onnx.ml`).
+/// ``VigilDetect/PCADetector``, with dense networks, ``VigilDetect/IsolationForest`` (a
+/// `TreeEnsembleRegressor` of `ai.onnx.ml`) and ``VigilDetect/OneClassSVM`` (its RBF kernel
+/// against the support vectors).
 public enum ONNXExport {
     /// The opsets the exporter writes (`ai.onnx`); the default is 17.
     public static let supportedOpsets = 17...21
@@ -143,7 +144,7 @@ public enum ONNXExportError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedOpset(found, supported):
             "opset \(found) is not supported: expected \(supported.lowerBound)…\(supported.upperBound)"
         case let .unsupportedKind(kind):
-            "\(kind) has no ONNX export (exportable: OutlierAE, OutlierVAE, OutlierAEGMM, OutlierVAEGMM, PCA, IsolationForest)"
+            "\(kind) has no ONNX export (exportable: OutlierAE, OutlierVAE, OutlierAEGMM, OutlierVAEGMM, PCA, IsolationForest, OneClassSVM)"
         case let .unsupportedLayer(network, layer):
             "network \"\(network)\" has a \(layer) layer, which the ONNX export does not write (dense networks only)"
         case let .unsupportedScore(kind, score):

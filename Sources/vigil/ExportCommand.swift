@@ -14,7 +14,8 @@ struct Export: ParsableCommand {
             instance_score [N], is_outlier [N] (BOOL, against the detector's threshold) and, \
             where the kind has them, feature_score [N, D]: standardisation, the networks, the \
             reconstruction features, the mixture energy or the reconstruction score and the \
-            threshold in one graph (an Isolation Forest: one ai.onnx.ml TreeEnsembleRegressor). Variational detectors export with z = μ by default \
+            threshold in one graph (an Isolation Forest: one ai.onnx.ml TreeEnsembleRegressor; \
+            a One-Class SVM: its RBF kernel against the support vectors). Variational detectors export with z = μ by default \
             (--latent mean, the same numbers as `vigil score --latent mean`); --latent sampled \
             draws the latent codes inside the graph with RandomNormalLike.
 

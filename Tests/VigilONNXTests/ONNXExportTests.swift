@@ -68,9 +68,10 @@ import VigilTensor
         let detector = try Self.autoencoder()
         #expect(throws: ONNXExportError.unsupportedOpset(found: 12, supported: 17...21)) { try ONNXExport.model(of: detector, opset: 12) }
         #expect("\(ONNXExportError.unsupportedOpset(found: 12, supported: 17...21))" == "opset 12 is not supported: expected 17…21")
-        let svm = try OneClassSVM(featureCount: 3)
-        #expect(!ONNXExport.canExport(svm))
-        #expect(throws: ONNXExportError.unsupportedKind("OneClassSVM")) { try ONNXExport.model(of: svm) }
+        let sequence = try Seq2SeqDetector.deepadPreset(featureCount: 3, encoderUnits: 2, seed: 1)
+        #expect(!ONNXExport.canExport(sequence))
+        #expect(throws: ONNXExportError.unsupportedKind("Seq2Seq")) { try ONNXExport.model(of: sequence) }
+        #expect(throws: ONNXExportError.unfitted(kind: "OneClassSVM", missing: "support vectors")) { try ONNXExport.model(of: OneClassSVM(featureCount: 3)) }
         #expect(throws: ONNXExportError.unfitted(kind: "IsolationForest", missing: "trees")) { try ONNXExport.model(of: IsolationForest(featureCount: 3)) }
         let mixture = OutlierAEGMM.kddPreset(featureCount: 3, seed: 0)
         #expect(throws: ONNXExportError.unfitted(kind: "OutlierAEGMM", missing: "mixture")) { try ONNXExport.model(of: mixture) }
