@@ -62,6 +62,24 @@ final class ByteSource {
         return count
     }
 
+    /// Fills the whole of `buffer` unless the content ends first; returns how many bytes were read.
+    func fill(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let count = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            if count == 0 { break }
+            filled += count
+        }
+        return filled
+    }
+
+    /// The next `count` bytes of content, fewer only at its end.
+    func bytes(upTo count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let filled = try bytes.withUnsafeMutableBytes { try fill($0) }
+        return filled == count ? bytes : Array(bytes[0..<filled])
+    }
+
     private func readContent(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard !finished else { return 0 }
         guard let inflater else {

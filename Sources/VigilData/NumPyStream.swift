@@ -20,16 +20,7 @@ extension NumPy {
     ) throws -> [Int] {
         guard batchSize >= 1 else { throw DataError.invalidArgument(name: "batch size", expected: "at least 1", actual: "\(batchSize)") }
         let source = try ByteSource(path: path)
-        func fill(_ count: Int) throws -> [UInt8] {
-            var bytes = [UInt8](repeating: 0, count: count)
-            var filled = 0
-            while filled < count {
-                let got = try bytes.withUnsafeMutableBytes { try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
-                if got == 0 { break }
-                filled += got
-            }
-            return Array(bytes[0..<filled])
-        }
+        func fill(_ count: Int) throws -> [UInt8] { try source.bytes(upTo: count) }
         var preamble = try fill(10)
         guard preamble.count == 10, Array(preamble[0..<6]) == magic else {
             throw DataError.malformed(file: path, expected: "an .npy file (starting with \\x93NUMPY)", actual: "a file starting with bytes \(hexBytes(preamble.prefix(6)))")

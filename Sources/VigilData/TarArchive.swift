@@ -43,15 +43,7 @@ public enum TarArchive {
     ) throws {
         let path = source.path
         var header = [UInt8](repeating: 0, count: 512)
-        func fill(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-            var filled = 0
-            while filled < buffer.count {
-                let count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
-                if count == 0 { break }
-                filled += count
-            }
-            return filled
-        }
+        func fill(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int { try source.fill(buffer) }
         var offset = 0
         while true {
             let got = try header.withUnsafeMutableBytes { try fill($0) }

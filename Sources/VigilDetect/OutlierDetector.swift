@@ -247,14 +247,19 @@ extension OutlierDetector {
     /// Fits the standardiser when asked and returns the training input.
     func prepareTraining(_ data: Tensor, options: FitOptions) throws -> Tensor {
         try validate(data)
+        try check(options)
+        standardizer = options.standardize ? Standardizer(fitting: data) : nil
+        training = TrainingRecord(options)
+        return try standardizer?.transform(data) ?? data
+    }
+
+    /// Throws unless `options` can train: at least one epoch and one row per batch, a positive learning rate.
+    func check(_ options: FitOptions) throws {
         guard options.epochs >= 1, options.batchSize >= 1, options.learningRate > 0 else {
             throw DetectorError.invalidArgument(
                 name: "fit options", expected: "epochs ≥ 1, batch size ≥ 1, learning rate > 0",
                 actual: "epochs \(options.epochs), batch size \(options.batchSize), learning rate \(options.learningRate)")
         }
-        standardizer = options.standardize ? Standardizer(fitting: data) : nil
-        training = TrainingRecord(options)
-        return try standardizer?.transform(data) ?? data
     }
 
     /// Trains `module` with Adam on mini-batches of `input`, shuffled from `options.seed`;
@@ -312,9 +317,7 @@ extension OutlierDetector {
     }
 
     private func setThreshold(_ batch: Tensor, _ q: Double, _ rule: ThresholdRule, _ outlierType: OutlierType = .instance) throws {
-        guard (0...100).contains(q) else {
-            throw DetectorError.invalidArgument(name: "threshold rule", expected: "a rate in [0, 1] or a percentile in [0, 100]", actual: "\(rule)")
-        }
+        try Self.check(q, rule)
         let scores = try score(batch)
         let values: [Float]
         switch outlierType {
@@ -328,6 +331,13 @@ extension OutlierDetector {
         threshold = Threshold(value: percentile(values, q), rule: rule, outlierType: outlierType)
     }
 
+    /// Throws unless `q` (from `rule`) is a percentile in [0, 100].
+    private static func check(_ q: Double, _ rule: ThresholdRule) throws {
+        guard (0...100).contains(q) else {
+            throw DetectorError.invalidArgument(name: "threshold rule", expected: "a rate in [0, 1] or a percentile in [0, 100]", actual: "\(rule)")
+        }
+    }
+
     /// Sets an instance threshold from rows that may live on disk, scored chunk by chunk
     /// (``scoreEachRow(of:chunkRows:)``): the `percentile` of their scores (NumPy's linear
     /// interpolation, as ``inferThreshold(_:percentile:outlierType:)``), or, with a
@@ -335,9 +345,7 @@ extension OutlierDetector {
     public func inferThreshold(rows: some RowSource, percentile q: Double = 95, falsePositiveRate: Double? = nil) throws {
         let q = falsePositiveRate.map { 100 * (1 - $0) } ?? q
         let rule: ThresholdRule = falsePositiveRate.map { .falsePositiveRate($0) } ?? .percentile(q)
-        guard (0...100).contains(q) else {
-            throw DetectorError.invalidArgument(name: "threshold rule", expected: "a rate in [0, 1] or a percentile in [0, 100]", actual: "\(rule)")
-        }
+        try Self.check(q, rule)
         guard rows.rowCount > 0 else { throw DetectorError.featureCount(detector: Self.kind, expected: featureCount, actual: [0] + rows.rowShape) }
         threshold = Threshold(value: percentile(try scoreEachRow(of: rows), q), rule: rule, outlierType: .instance)
     }

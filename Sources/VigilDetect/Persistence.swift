@@ -166,21 +166,9 @@ public enum DetectorStore {
     /// The bytes of a detector's file: a regular file in the folder itself (not a link,
     /// whose target could be any file on the machine), of at most `maximumBytes`.
     static func read(_ path: String, maximumBytes: Int, setting: String) throws -> [UInt8] {
-        let kind = PathKind.of(path)
-        switch kind {
-        case .missing: throw PersistenceError.missingFile(file: path)
-        case .regularFile: break
-        default: throw PersistenceError.unreadable(file: path, reason: "it is \(kind.rawValue); a saved detector's files must be regular files in its folder")
-        }
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else { throw PersistenceError.unreadable(file: path, reason: String(cString: strerror(errno))) }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw PersistenceError.unreadable(file: path, reason: "it is not a regular file")
-        }
-        guard Int(info.st_size) <= maximumBytes else {
-            throw PersistenceError.malformed(file: path, problem: "\(info.st_size) bytes, more than the limit of \(maximumBytes) (raise it with \(setting))")
+        let (handle, size) = try openRegularFile(path)
+        guard size <= maximumBytes else {
+            throw PersistenceError.malformed(file: path, problem: "\(size) bytes, more than the limit of \(maximumBytes) (raise it with \(setting))")
         }
         let bytes: Data
         do { bytes = try handle.read(upToCount: maximumBytes == Int.max ? maximumBytes : maximumBytes + 1) ?? Data() } catch {
@@ -190,6 +178,27 @@ public enum DetectorStore {
             throw PersistenceError.malformed(file: path, problem: "more than \(maximumBytes) bytes, the limit (raise it with \(setting))")
         }
         return Array(bytes)
+    }
+
+    /// `path` opened for reading, with its size: a regular file itself, not a link (whose
+    /// target could be any file on the machine), a folder or a device.
+    static func openRegularFile(
+        _ path: String, rule: String = "a saved detector's files must be regular files in its folder"
+    ) throws -> (FileHandle, Int) {
+        let kind = PathKind.of(path)
+        switch kind {
+        case .missing: throw PersistenceError.missingFile(file: path)
+        case .regularFile: break
+        default: throw PersistenceError.unreadable(file: path, reason: "it is \(kind.rawValue); \(rule)")
+        }
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw PersistenceError.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw PersistenceError.unreadable(file: path, reason: "it is not a regular file")
+        }
+        return (handle, Int(info.st_size))
     }
 
     static func describe(_ error: Error) -> String {

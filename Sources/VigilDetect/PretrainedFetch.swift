@@ -62,23 +62,14 @@ extension PretrainedCatalog {
 
     /// The bytes of the regular file at `path` (a link is refused), which must be `size` long.
     private static func readArchive(_ path: String, size: Int64) throws -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw errno == ENOENT ? PersistenceError.missingFile(file: path) : PersistenceError.unreadable(file: path, reason: String(cString: strerror(errno)))
-        }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw PersistenceError.unreadable(file: path, reason: "it is not a regular file")
-        }
-        guard Int64(info.st_size) == size else { throw PersistenceError.malformed(file: path, problem: "\(info.st_size) bytes, the catalog says \(size)") }
-        do {
-            let bytes = try handle.read(upToCount: Int(size)) ?? Data()
-            guard bytes.count == Int(size) else { throw PersistenceError.malformed(file: path, problem: "\(bytes.count) bytes, the catalog says \(size)") }
-            return Array(bytes)
-        } catch let error as PersistenceError { throw error } catch {
+        let (handle, found) = try DetectorStore.openRegularFile(path, rule: "a published archive must be a regular file")
+        guard Int64(found) == size else { throw PersistenceError.malformed(file: path, problem: "\(found) bytes, the catalog says \(size)") }
+        let bytes: Data
+        do { bytes = try handle.read(upToCount: Int(size)) ?? Data() } catch {
             throw PersistenceError.unreadable(file: path, reason: error.localizedDescription)
         }
+        guard bytes.count == Int(size) else { throw PersistenceError.malformed(file: path, problem: "\(bytes.count) bytes, the catalog says \(size)") }
+        return Array(bytes)
     }
 
     /// The archive's members: regular files named as a detector folder's, each once.

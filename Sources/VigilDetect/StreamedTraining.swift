@@ -33,11 +33,7 @@ extension OutlierDetector {
         guard rows.rowShape == [featureCount], rows.rowCount > 0 else {
             throw DetectorError.featureCount(detector: Self.kind, expected: featureCount, actual: [rows.rowCount] + rows.rowShape)
         }
-        guard options.epochs >= 1, options.batchSize >= 1, options.learningRate > 0 else {
-            throw DetectorError.invalidArgument(
-                name: "fit options", expected: "epochs ≥ 1, batch size ≥ 1, learning rate > 0",
-                actual: "epochs \(options.epochs), batch size \(options.batchSize), learning rate \(options.learningRate)")
-        }
+        try check(options)
         try rows.forEachChunk(of: 65_536) { start, chunk in
             guard chunk.shape == [chunk.shape.first ?? 0, featureCount] else {
                 throw DetectorError.featureCount(detector: Self.kind, expected: featureCount, actual: chunk.shape)

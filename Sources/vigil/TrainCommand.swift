@@ -68,9 +68,7 @@ struct Train: ParsableCommand {
         if rules > 1 { throw ValidationError("give one of --threshold-percentile, --false-positive-rate and --contamination") }
         if stream {
             if ["kdd", "cifar10", "mnist"].contains(data) { throw ValidationError("--stream reads a table file (CSV, .csv.gz, .npy); --data \(data) is read in memory") }
-            if ![.ae, .vae, .aegmm, .vaegmm, .dagmm].contains(detector) {
-                throw ValidationError("--stream trains ae, vae, aegmm, vaegmm and dagmm; \(detector.rawValue) needs its rows in memory")
-            }
+            if !Self.streamable.contains(detector) { throw streamRefusal }
             if table.categorical != nil { throw ValidationError("--stream reads numeric columns; --categorical needs the table in memory") }
             if contamination != nil { throw ValidationError("--stream trains on the normal rows only; use --threshold-percentile or --false-positive-rate") }
             if outlierType != .instance { throw ValidationError("--stream sets an instance threshold; --outlier-type feature needs every feature score in memory") }
@@ -183,6 +181,14 @@ struct Train: ParsableCommand {
         return options
     }
 
+    /// The detectors `--stream` trains (those whose kind is ``VigilDetect/RowSourceTraining``).
+    static let streamable: [DetectorChoice] = [.ae, .vae, .aegmm, .vaegmm, .dagmm]
+
+    private var streamRefusal: ValidationError {
+        let names = Self.streamable.map(\.rawValue)
+        return ValidationError("--stream trains \(names.dropLast().joined(separator: ", ")) and \(names.last ?? ""); \(detector.rawValue) needs its rows in memory")
+    }
+
     /// `--stream`: the file's normal rows spilled once to a temporary file, then trained on
     /// in shuffled blocks, the standardiser and mixture fitted from streamed sums and the
     /// threshold from every training row's score — memory holds a shuffle window and one
@@ -194,7 +200,7 @@ struct Train: ParsableCommand {
         let model = try detector.make(featureCount: rows.columns, seed: seed, networks: networks ?? .table)
         (model as? OutlierVAE)?.configuration.scoreType = scoreType
         guard let trainable = model as? any RowSourceTraining else {
-            throw ValidationError("--stream trains ae, vae, aegmm, vaegmm and dagmm; \(detector.rawValue) needs its rows in memory")
+            throw streamRefusal
         }
         let options = trainingOptions(rows: rows.rowCount, featureCount: rows.columns, imageShape: nil)
         _ = try trainable.fit(rows: rows, options: options)
