@@ -53,9 +53,27 @@ public enum GEMM {
         // register tiles of common BLAS kernels (8, 16, 24, 32, 48 rows), so each element's
         // sum is tiled the same way whatever the thread count: with OpenBLAS here, results
         // are bit-identical with 1 or 2 threads (checked over many shapes by the tests).
-        // A product with too few rows for two blocks runs whole: cut by columns instead,
-        // OpenBLAS's sums changed in the last bit with the cut (its Haswell kernels on an AMD
-        // EPYC), so results would have depended on the thread count.
+        // A product with too few rows for two blocks but many columns (a dense layer on a
+        // batch of 64) is cut by columns instead, into blocks of ``columnBlock`` whatever
+        // the thread count: OpenBLAS's sums change in the last bit with a column cut (its
+        // Haswell kernels on an AMD EPYC), so the cut is a function of the shape alone and
+        // 1 thread computes the very blocks 2 threads share.
+        if m < 2 * 96, n >= 2 * columnBlock, m * n * k >= 2 * minimumWorkPerThread {
+            let blocks = (n + columnBlock - 1) / columnBlock
+            parallelBlocks(blocks, threads: min(ComputeThreads.count, blocks)) { range in
+                let (a, b, c) = operands.value
+                for block in range {
+                    let first = block * columnBlock
+                    let width = min(columnBlock, n - first)
+                    blas.sgemm(
+                        BLASBackend.rowMajor, transposeA ? BLASBackend.transpose : BLASBackend.noTranspose,
+                        transposeB ? BLASBackend.transpose : BLASBackend.noTranspose,
+                        Int32(m), Int32(width), Int32(k), alpha, a, Int32(lda), transposeB ? b + first * ldb : b + first, Int32(ldb), beta,
+                        c + first, Int32(ldc))
+                }
+            }
+            return
+        }
         let threads = min(ComputeThreads.count, m / 96, max(1, m * n * k / minimumWorkPerThread))
         parallelBlocks(m, threads: threads, alignment: 96) { range in
             let (a, b, c) = operands.value
@@ -67,6 +85,11 @@ public enum GEMM {
                 c + range.lowerBound * ldc, Int32(ldc))
         }
     }
+
+    /// The columns of C per block of a product cut by columns (a multiple of 32, so of the
+    /// column tiles of common kernels; small enough that a 1,024-wide layer gives each of
+    /// two threads two blocks).
+    static let columnBlock = 256
 
     /// The multiply-adds below which a product is not worth a second thread.
     static let minimumWorkPerThread = 1 << 17
