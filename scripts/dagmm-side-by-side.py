@@ -117,9 +117,11 @@ def pytorch_dagmm(x, y, epochs, seed):
         seconds.append(time.perf_counter() - start)
     modules.eval()
     with torch.no_grad():
+        # The mixture over every training row in float64: summed in float32 over 200,000 rows
+        # its covariance can lose positive definiteness.
         _, z_train = forward(data[train])
-        phi, mu, covariance = mixture(z_train, estimation(z_train))
-        energies = torch.cat([energy(forward(data[part])[1], phi, mu, covariance) for part in (train, test)]).numpy()
+        phi, mu, covariance = mixture(z_train.double(), estimation(z_train).double())
+        energies = torch.cat([energy(forward(data[part])[1].double(), phi, mu, covariance) for part in (train, test)]).numpy()
     threshold = np.percentile(energies, 80)
     flagged = energies[len(train):] > threshold
     truth = y[test] == 1

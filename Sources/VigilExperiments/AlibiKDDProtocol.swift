@@ -105,7 +105,6 @@ public enum AlibiKDDProtocol {
         let seconds = (ContinuousClock.now - start).inSeconds
         let top = testBatch.features.shape[0] > 0 ? Array(prediction.instanceScores.indices.sorted { prediction.instanceScores[$0] > prediction.instanceScores[$1] }.prefix(3)) : []
         let reconstruction = try (model as? any ReconstructingDetector)?.reconstruct(testBatch.features.gatherRows(top))
-        let width = testBatch.features.shape[1]
         func row(_ tensor: Tensor, _ index: Int) -> [Float] { Array(tensor.rowScalars(index)) }
         let details = top.enumerated().map { position, index in
             InstanceDetail(

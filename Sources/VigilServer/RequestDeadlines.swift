@@ -39,7 +39,7 @@ final class RequestDeadlines: Sendable {
             state.running[state.next] = Entry(deadline: .now + limit, task: task)
             return state.next
         }
-        defer { _ = state.withLock { state in state.running.removeValue(forKey: id); state.expired.remove(id) } }
+        defer { state.withLock { state in state.running.removeValue(forKey: id); state.expired.remove(id) } }
         do {
             return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
         } catch {

@@ -55,7 +55,9 @@ enum ScoringBenchmark {
         let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
         let c = UnsafeMutablePointer<Float>.allocate(capacity: count)
         defer { [a, b, c].forEach { $0.deallocate() } }
-        (b.initialize(repeating: 1, count: count), c.initialize(repeating: 2, count: count), a.initialize(repeating: 0, count: count))
+        b.initialize(repeating: 1, count: count)
+        c.initialize(repeating: 2, count: count)
+        a.initialize(repeating: 0, count: count)
         let pieces = ComputeThreads.count
         let arrays = UncheckedPointers(a: a, b: b, c: c)
         let seconds = DataBenchmark.best(5) {
