@@ -16,8 +16,9 @@ struct Vigil: AsyncParsableCommand {
     /// resident size follows its load.
     static func main() async {
         if CommandLine.arguments.dropFirst().first != "serve" {
-            TemporaryPaths.removeOnTermination()
+            // First, before the signal handlers start threads that could take arenas of their own.
             MemoryReuse.keepFreedBuffers()
+            TemporaryPaths.removeOnTermination()
         }
         await main(nil)
     }

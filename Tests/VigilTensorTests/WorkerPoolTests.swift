@@ -191,8 +191,8 @@ private final class StopFlag: Sendable {
 
 @Suite("Memory reuse")
 struct MemoryReuseTests {
-    /// glibc takes both thresholds (elsewhere there is nothing to set).
-    @Test func glibcTakesTheThresholds() {
+    /// glibc takes the arena limit and both thresholds (elsewhere there is nothing to set).
+    @Test func glibcTakesTheSettings() {
         #if canImport(Glibc)
         #expect(MemoryReuse.keepFreedBuffers())
         #else
