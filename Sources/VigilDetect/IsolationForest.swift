@@ -152,12 +152,16 @@ public final class IsolationForest: OutlierDetector {
         return 2 * (Foundation.log(m) + 0.577_215_664_901_532_9) - 2 * m / Double(n)
     }
 
+    /// The divisor of the mean depth in the score `2^(−mean depth / divisor)`: `c(ψ)` of the
+    /// trees' sample size ψ, at least 1e-12 (a forest of one-row trees has `c(1) = 0`).
+    public static func depthNormaliser(samplesPerTree: Int) -> Double { max(averagePathLength(samplesPerTree), 1e-12) }
+
     public func scoreModelInput(_ data: Tensor) throws -> OutlierScores {
         guard let forest else {
             throw DetectorError.invalidArgument(name: "IsolationForest", expected: "a fitted detector", actual: "no trees; call fit")
         }
         let (rows, width) = (data.shape[0], data.shape[1])
-        let normaliser = Self.averagePathLength(forest.samplesPerTree)
+        let normaliser = Self.depthNormaliser(samplesPerTree: forest.samplesPerTree)
         let values = data.scalars
         let scores = (0..<rows).map { row -> Float in
             var total = 0.0
@@ -172,7 +176,7 @@ public final class IsolationForest: OutlierDetector {
                 total += Double(depth) + Self.averagePathLength(Int(forest.size[node]))
             }
             let meanDepth = total / Double(forest.roots.count)
-            return Float(Foundation.pow(2, -meanDepth / max(normaliser, 1e-12)))
+            return Float(Foundation.pow(2, -meanDepth / normaliser))
         }
         return OutlierScores(instance: scores, feature: nil)
     }

@@ -59,7 +59,7 @@ extension IsolationForest: ONNXScoring {
                 ],
                 domain: ONNXExport.mlDomain)[0]
         }
-        let normaliser = Double(forest.roots.count) * max(Self.averagePathLength(forest.samplesPerTree), 1e-12)
+        let normaliser = Double(forest.roots.count) * Self.depthNormaliser(samplesPerTree: forest.samplesPerTree)
         let exponent = graph.apply("Mul", graph.reshape(sum, [-1]), graph.scalar("forest.scale", Float(-1 / normaliser)))
         return (graph.apply("Pow", graph.scalar("forest.two", 2), exponent), nil)
     }
