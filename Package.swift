@@ -94,6 +94,6 @@ let package = Package(
         .testTarget(name: "VigilONNXTests", dependencies: ["VigilONNX", "VigilDetect", "VigilData", "VigilNN", "VigilTensor"]),
         .testTarget(name: "VigilDataTests", dependencies: ["VigilData", "VigilTensor", "_TestSupport"]),
         // Runs the built `vigil` program as a user would: bad input, data safety, signals.
-        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "_SaveLoop", "VigilDetect", "VigilData", "VigilPlot", "VigilTensor", "_TestSupport"]),
+        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "_SaveLoop", "VigilDetect", "VigilData", "VigilNN", "VigilPlot", "VigilTensor", "_TestSupport"]),
     ]
 )

@@ -41,7 +41,13 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
 
     /// The untrained detector for `featureCount` columns, initialised from `seed`, with the
     /// networks of `networks`.
+    /// Throws ``DetectorError/invalidArgument(name:expected:actual:)`` when the detector has
+    /// no such networks (``supports(_:)``).
     public func make(featureCount: Int, seed: UInt64, networks: NetworkSizing = .table) throws -> any RegisteredDetector {
+        guard supports(networks) else {
+            throw DetectorError.invalidArgument(
+                name: "networks for \(rawValue)", expected: "table or reference (kdd-recommended is a VAE's)", actual: networks.rawValue)
+        }
         let sizing = TableSizing(featureCount: featureCount)
         let table = networks == .table
         switch self {
@@ -49,9 +55,11 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
             return table ? try OutlierAE.tablePreset(sizing, seed: seed) : try OutlierAE.deepadPreset(featureCount: featureCount, seed: seed)
         case .vae:
             let configuration = OutlierVAE.Configuration(seed: seed)
-            return table
-                ? try OutlierVAE.tablePreset(sizing, configuration: configuration, seed: seed)
-                : try OutlierVAE.kddPreset(featureCount: featureCount, configuration: configuration, seed: seed)
+            switch networks {
+            case .table: return try OutlierVAE.tablePreset(sizing, configuration: configuration, seed: seed)
+            case .reference: return try OutlierVAE.kddPreset(featureCount: featureCount, configuration: configuration, seed: seed)
+            case .kddRecommended: return try OutlierVAE.kddRecommendedPreset(featureCount: featureCount, seed: seed)
+            }
         case .aegmm:
             return table
                 ? OutlierAEGMM.tablePreset(sizing, configuration: .init(features: .rootMeanSquare), seed: seed)
@@ -91,6 +99,10 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
         case .pca, .ocsvm, .iforest: nil
         }
     }
+
+    /// Whether the detector can build `networks`: every detector has the table and the
+    /// reference networks; only the VAE has ``NetworkSizing/kddRecommended``.
+    public func supports(_ networks: NetworkSizing) -> Bool { networks != .kddRecommended || self == .vae }
 
     /// Why the table networks have their sizes, for `--explain` (empty for the detectors
     /// whose network is not sized by ``TableSizing``).
@@ -172,4 +184,8 @@ public enum NetworkSizing: String, CaseIterable, Codable, Sendable {
     /// The reference example's network (alibi-detect's KDD examples, deepad's models, the
     /// DAGMM paper's KDDCUP network) with only its input and output resized to the table.
     case reference
+    /// The VAE Vigil recommends for KDD-like traffic (``OutlierVAE/kddRecommendedPreset(featureCount:seed:)``):
+    /// the reference's widths with tanh hidden layers, a 3-wide latent and the `nll` score,
+    /// trained with the reference's settings; the VAE only.
+    case kddRecommended = "kdd-recommended"
 }

@@ -13,19 +13,26 @@ import VigilTensor
 /// batch with 10% outliers (seed `s + 1`). Settings: VAE 30 epochs, batch 64, `sim` 0.01,
 /// 5 samples; AEGMM 50 epochs, batch 1,024; VAEGMM 50 epochs, batch 1,024, `sim` 0.0025,
 /// 10 samples. The seed also initialises the networks. `vae-nll` is the same VAE scored by
-/// Vigil's likelihood with a learnt variance per feature instead of alibi's `mse`.
+/// Vigil's likelihood with a learnt variance per feature instead of alibi's `mse`;
+/// `vae-recommended` is the VAE Vigil recommends for this data
+/// (``OutlierVAE/kddRecommendedPreset(featureCount:seed:)``), trained as the VAE.
 public enum AlibiKDDProtocol {
     public enum Detector: String, CaseIterable, Codable, Sendable {
         case vae, aegmm, vaegmm
         /// The VAE with Vigil's `nll` score (``OutlierVAE/ScoreType/learnedVariance``): the
         /// same network and training, scored by the likelihood with a learnt variance per feature.
         case vaeNLL = "vae-nll"
+        /// Vigil's recommended KDD VAE (``OutlierVAE/kddRecommendedPreset(featureCount:seed:)``):
+        /// tanh hidden layers, a 3-wide latent, the `nll` score; the VAE's training.
+        case vaeRecommended = "vae-recommended"
 
-        /// alibi-detect's three detectors (``vaeNLL`` is Vigil's).
+        /// alibi-detect's three detectors (``vaeNLL`` and ``vaeRecommended`` are Vigil's).
         public static let alibi: [Detector] = [.vae, .aegmm, .vaegmm]
 
-        public var defaultEpochs: Int { self == .vae || self == .vaeNLL ? 30 : 50 }
-        public var defaultBatchSize: Int { self == .vae || self == .vaeNLL ? 64 : 1024 }
+        /// Whether the detector is one of the VAEs, trained with the VAE example's settings.
+        var isVAE: Bool { self == .vae || self == .vaeNLL || self == .vaeRecommended }
+        public var defaultEpochs: Int { isVAE ? 30 : 50 }
+        public var defaultBatchSize: Int { isVAE ? 64 : 1024 }
     }
 
     /// What one run measured.
@@ -78,6 +85,8 @@ public enum AlibiKDDProtocol {
             return try OutlierVAEGMM.kddPreset(configuration: .init(covariance: .similarity(0.0025), samples: 10, seed: seed), seed: seed)
         case .vaeNLL:
             return try OutlierVAE.kddPreset(configuration: .init(scoreType: .learnedVariance, samples: 5, covariance: .similarity(0.01), seed: seed), seed: seed)
+        case .vaeRecommended:
+            return try OutlierVAE.kddRecommendedPreset(seed: seed)
         }
     }
 

@@ -57,7 +57,7 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var table: TableOptions
 
-    @Option(help: "With --data: table (networks sized for the table) or reference (the reference examples' networks).")
+    @Option(help: "With --data: table (networks sized for the table), reference (the reference examples' networks) or kdd-recommended (--detectors vae only: Vigil's KDD VAE).")
     var networks: NetworkSizing = .table
 
     /// The report's path, unless switched off.
@@ -78,7 +78,9 @@ struct Evaluate: ParsableCommand {
             throw ValidationError("--protocol alibi-cifar10 runs its one detector (the convolutional VAE) with one seed; got --seeds \(seeds) --detectors \(detectors.joined(separator: " "))")
         }
         if data != nil {
-            _ = try selection(DetectorChoice.self)
+            if let unsupported = try selection(DetectorChoice.self).first(where: { !$0.supports(networks) }) {
+                throw ValidationError("--networks \(networks.rawValue) applies to --detectors vae only, not \(unsupported.rawValue)")
+            }
             return
         }
         if table.categorical != nil || networks != .table {

@@ -33,7 +33,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var table: TableOptions
 
-    @Option(help: "table: networks sized for the table (the rule --explain prints, the default); reference: the reference example's network, resized only at the input.")
+    @Option(help: "table: networks sized for the table (the rule --explain prints, the default); reference: the reference example's network, resized only at the input; kdd-recommended (vae only): the reference VAE with tanh hidden layers, a 3-wide latent and the nll score, Vigil's choice for KDD (README).")
     var networks: NetworkSizing?
 
     @Option(help: "Epochs (default: the detector's reference, adapted to the rows).") var epochs: Int?
@@ -43,7 +43,7 @@ struct Train: ParsableCommand {
     @Option(help: "With a file: the percentile of the training scores used as threshold (default 95).") var thresholdPercentile: Double?
     @Option(help: "With a file: the share of training rows to flag (the threshold's false-positive rate).") var falsePositiveRate: Double?
     @Option(help: "With a file: the expected share of outliers among all its rows.") var contamination: Double?
-    @Option(help: "VAE only: mse, proba (reconstruction probability) or nll (likelihood with a learnt variance per feature).") var scoreType: OutlierVAE.ScoreType = .meanSquaredError
+    @Option(help: "VAE only: mse, proba (reconstruction probability) or nll (likelihood with a learnt variance per feature); default mse, nll with --networks kdd-recommended.") var scoreType: OutlierVAE.ScoreType?
     @Option(help: "Threshold on instance scores or on feature scores (reconstruction detectors).") var outlierType: OutlierType = .instance
     @Flag(help: "Print the training settings chosen and why.") var explain = false
     @Flag(help: "A table larger than memory (CSV, .csv.gz or .npy; ae, vae, aegmm, vaegmm, dagmm): its normal rows are copied once to an unnamed temporary file (in TMPDIR; rows × features × 4 bytes) and trained on in shuffled blocks of 4,096 rows through a 65,536-row shuffle window (65,536 × features × 4 bytes of memory), standardiser and mixture from streamed sums, threshold from every training row's score.")
@@ -63,7 +63,8 @@ struct Train: ParsableCommand {
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         if sampleRows < 0 { throw ValidationError("--sample-rows must be at least 0, got \(sampleRows)") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
-        if scoreType != .meanSquaredError && detector != .vae { throw ValidationError("--score-type applies to --detector vae only") }
+        if scoreType != nil && detector != .vae { throw ValidationError("--score-type applies to --detector vae only") }
+        if let networks, !detector.supports(networks) { throw ValidationError("--networks \(networks.rawValue) applies to --detector vae only") }
         let rules = [thresholdPercentile != nil, falsePositiveRate != nil, contamination != nil].filter { $0 }.count
         if rules > 1 { throw ValidationError("give one of --threshold-percentile, --false-positive-rate and --contamination") }
         if stream {
@@ -143,7 +144,7 @@ struct Train: ParsableCommand {
         }
         let model = try imageShape.map { try detector.make(imageShape: $0, seed: seed) }
             ?? detector.make(featureCount: training.shape[1], seed: seed, networks: networks ?? .table)
-        (model as? OutlierVAE)?.configuration.scoreType = scoreType
+        if let scoreType { (model as? OutlierVAE)?.configuration.scoreType = scoreType }
         let options = trainingOptions(rows: training.shape[0], featureCount: training.shape[1], imageShape: imageShape)
         _ = try model.fit(training, options: options)
         if !categorical.isEmpty { model.training?.categorical = categorical }
@@ -198,7 +199,7 @@ struct Train: ParsableCommand {
             path: data, labelColumn: table.labelColumn, labels: table.normalLabel.map { .normal($0) } ?? .numeric, excluding: table.excluded)
         let rows = spill.rows  // TableSpill refuses rows wider than VIGIL_MAX_LAYER_UNITS on the first batch
         let model = try detector.make(featureCount: rows.columns, seed: seed, networks: networks ?? .table)
-        (model as? OutlierVAE)?.configuration.scoreType = scoreType
+        if let scoreType { (model as? OutlierVAE)?.configuration.scoreType = scoreType }
         guard let trainable = model as? any RowSourceTraining else {
             throw streamRefusal
         }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilData
 import VigilDetect
+import VigilNN
 import VigilTensor
 
 /// Every detector `vigil train` offers, trained on a small table in each format Vigil reads
@@ -147,6 +148,36 @@ extension EveryDetectorTests {
         try NumPy.write(NumPyArray(Tensor(rows: [[0, 1, 0, 0]])), to: npy)
         let refused = try Programs.run(["score", "--model", model, "--input", npy])
         #expect(refused.standardError.contains("\(npy): expected a CSV for categorical columns (proto), got a NumPy file of numbers"), "\(refused.standardError)")
+    }
+}
+
+extension EveryDetectorTests {
+    /// `--networks kdd-recommended` trains and saves Vigil's KDD VAE (tanh hidden layers, a
+    /// 3-wide latent, the `nll` score with its learnt variances), which loads back as such and
+    /// scores the planted outliers higher; the other detectors refuse it by name.
+    @Test func theRecommendedKDDVAETrainsSavesAndLoads() throws {
+        let folder = temporaryFolder("vigil-kdd-recommended")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tables = try Self.writeTables(in: folder)
+        let model = folder.appendingPathComponent("model").path
+        let trained = try Programs.run([
+            "train", "--detector", "vae", "--networks", "kdd-recommended", "--data", tables.npz, "--epochs", "3", "--batch-size", "32", "--out", model,
+        ])
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let vae = try #require(try DetectorStore.load(from: URL(fileURLWithPath: model)) as? OutlierVAE)
+        #expect(vae.network.latentDimension == 3)
+        #expect(vae.network.decoder.layers.compactMap { ($0 as? Dense)?.activation } == [.tanh, .tanh, .tanh, .linear])
+        #expect(vae.configuration.scoreType == .learnedVariance && vae.configuration.residualVariance?.count == 4)
+        let scored = try Programs.run(["score", "--model", model, "--input", tables.npz, "--output", "-"])
+        #expect(scored.status == 0, "\(scored.standardError)")
+        let scores = scored.standardOutput.split(separator: "\n").dropFirst().map { Float($0.split(separator: ",")[0])! }
+        let outlierMean = zip(scores, tables.labels).filter { $1 == 1 }.map(\.0).reduce(0, +) / 20
+        let normalMean = zip(scores, tables.labels).filter { $1 == 0 }.map(\.0).reduce(0, +) / 220
+        #expect(scores.count == 240 && outlierMean > normalMean, "outliers \(outlierMean), normal rows \(normalMean)")
+        let refused = try Programs.run(["train", "--detector", "ae", "--networks", "kdd-recommended", "--data", tables.npz, "--out", model + "2"])
+        #expect(refused.status != 0 && refused.standardError.contains("--networks kdd-recommended applies to --detector vae only"), "\(refused.standardError)")
+        let evaluated = try Programs.run(["evaluate", "--data", tables.npz, "--networks", "kdd-recommended", "--detectors", "vae,pca", "--no-report"])
+        #expect(evaluated.status != 0 && evaluated.standardError.contains("--networks kdd-recommended applies to --detectors vae only, not pca"), "\(evaluated.standardError)")
     }
 }
 
