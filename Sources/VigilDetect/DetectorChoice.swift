@@ -41,6 +41,7 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
 
     /// The untrained detector for `featureCount` columns, initialised from `seed`, with the
     /// networks of `networks`.
+    ///
     /// Throws ``DetectorError/invalidArgument(name:expected:actual:)`` when the detector has
     /// no such networks (``supports(_:)``).
     public func make(featureCount: Int, seed: UInt64, networks: NetworkSizing = .table) throws -> any RegisteredDetector {

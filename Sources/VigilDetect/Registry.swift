@@ -36,7 +36,9 @@ public struct NoSettings: Codable, Sendable, Equatable {
 
 /// Every kind a saved folder may name.
 public enum DetectorRegistry {
-    public static let kinds: [any RegisteredDetector.Type] = [
+    // An immutable list of metatypes, safe to share; `nonisolated(unsafe)` because a protocol's
+    // metatypes are `Sendable` only with `SendableMetatype` (Swift 6.2), newer than the package's tools.
+    nonisolated(unsafe) public static let kinds: [any RegisteredDetector.Type] = [
         OutlierVAE.self, OutlierAEGMM.self, OutlierVAEGMM.self, OutlierAE.self, PCADetector.self, BiGANDetector.self, Seq2SeqDetector.self,
         OneClassSVM.self, IsolationForest.self,
     ]
