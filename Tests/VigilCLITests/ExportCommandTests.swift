@@ -87,13 +87,13 @@ import VigilTensor
         defer { try? FileManager.default.removeItem(at: folder) }
         let listed = try Programs.run(["fetch-detector", "--list"])
         #expect(listed.status == 0, "\(listed.standardError)")
-        for name in ["kdd-ae", "kdd-vae", "kdd-aegmm", "kdd-vaegmm", "kdd-dagmm"] { #expect(listed.standardOutput.contains("\(name)  ")) }
+        for name in ["kdd-ae", "kdd-vae", "kdd-aegmm", "kdd-vaegmm", "kdd-dagmm", "kdd-vae-recommended"] { #expect(listed.standardOutput.contains("\(name)  ")) }
         let model = folder.appendingPathComponent("aegmm").path
         let fetched = try Programs.run(["fetch-detector", "kdd-aegmm", "--to", model, "--cache-dir", folder.appendingPathComponent("cache").path])
         #expect(fetched.status == 0, "\(fetched.standardError)")
         #expect(fetched.standardOutput.contains("kdd-aegmm: OutlierAEGMM, 18 features, threshold "))
         let unknown = try Programs.run(["fetch-detector", "kdd-nothing", "--cache-dir", folder.appendingPathComponent("cache").path])
-        #expect(unknown.status != 0 && unknown.standardError.contains("no detector named \"kdd-nothing\"; the catalog has kdd-ae, kdd-vae, kdd-aegmm, kdd-vaegmm, kdd-dagmm"))
+        #expect(unknown.status != 0 && unknown.standardError.contains("no detector named \"kdd-nothing\"; the catalog has kdd-ae, kdd-vae, kdd-aegmm, kdd-vaegmm, kdd-dagmm, kdd-vae-recommended"))
         let missing = try Programs.run(["fetch-detector", "--list"], environment: ["VIGIL_CATALOG": folder.appendingPathComponent("none.json").path])
         #expect(missing.status != 0 && missing.standardError.contains("none.json: missing"), "\(missing.standardError)")
     }

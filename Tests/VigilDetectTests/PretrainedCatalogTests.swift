@@ -248,7 +248,7 @@ struct PretrainedCatalogTests {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Pretrained/catalog.json").standardizedFileURL
         let catalog = try PretrainedCatalog.load(from: file)
         #expect(Set(catalog.entries.map(\.kind)) == ["OutlierAE", "OutlierVAE", "OutlierAEGMM", "OutlierVAEGMM"])
-        #expect(catalog.entries.count == 5)
+        #expect(catalog.entries.count == 6)
         let cache = ScratchFolders.make("cache")
         for entry in catalog.entries {
             #expect(PretrainedCatalog.remoteURL(entry.url) == nil, "\(entry.name) is published in the repository")
@@ -257,6 +257,10 @@ struct PretrainedCatalogTests {
             #expect(SHA256.hex(of: try TarArchive.archive(members(ofArchiveAt: path))) == entry.sha256)
             let (_, detector) = try catalog.fetch(entry.name, store: DataStore(cacheDirectory: cache.path, environment: [:]))
             #expect(detector.featureCount == 18 && detector.threshold != nil)
+            if entry.name == "kdd-vae-recommended" {
+                let vae = try #require(detector as? OutlierVAE)
+                #expect(vae.configuration.scoreType == .learnedVariance && vae.network.latentDimension == 3)
+            }
         }
     }
 }
