@@ -3,18 +3,22 @@ import VigilTensor
 
 /// The detectors `vigil train --detector` offers on a table: each names the kind it makes,
 /// the network it builds for `featureCount` columns — sized for the table by ``TableSizing``
-/// (the default) or the reference example's (``NetworkSizing/reference``) — and the
-/// reference's training settings, which ``plan(rows:seed:networks:)`` adapts to the table.
+/// (the default), the reference example's (``NetworkSizing/reference``) or, for the VAE,
+/// Vigil's KDD variant of it (``NetworkSizing/kddRecommended``) — and the reference's
+/// training settings, which ``plan(rows:seed:networks:)`` adapts to the table.
 /// The settings listed per case are the reference's; ``fitSettings(_:)`` says where the
 /// table networks differ.
 public enum DetectorChoice: String, CaseIterable, Sendable {
     /// deepad's autoencoder (``OutlierAE``): 14 epochs, batch 128, learning rate 0.01.
     case ae
-    /// alibi-detect's KDD OutlierVAE: 30 epochs, batch 64, learning rate 1e-3.
+    /// alibi-detect's KDD OutlierVAE: 30 epochs, batch 64, learning rate 1e-3 (with the
+    /// reference network, the example's 5 samples and `sim` 0.01; with the table network,
+    /// alibi's defaults, 10 and 0.05).
     case vae
     /// alibi-detect's KDD OutlierAEGMM: 50 epochs, batch 1,024, learning rate 1e-3.
     case aegmm
-    /// alibi-detect's KDD OutlierVAEGMM: 50 epochs, batch 1,024, learning rate 1e-3.
+    /// alibi-detect's KDD OutlierVAEGMM: 50 epochs, batch 1,024, learning rate 1e-3 (with the
+    /// reference network, the example's `sim` 0.0025; with the table network, alibi's 0.05).
     case vaegmm
     /// The DAGMM paper's model (an ``OutlierAEGMM`` with k = 4 and a dropout estimation
     /// network; the paper's reconstruction features with its reference network, the
@@ -55,10 +59,9 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
         case .ae:
             return table ? try OutlierAE.tablePreset(sizing, seed: seed) : try OutlierAE.deepadPreset(featureCount: featureCount, seed: seed)
         case .vae:
-            let configuration = OutlierVAE.Configuration(seed: seed)
             switch networks {
-            case .table: return try OutlierVAE.tablePreset(sizing, configuration: configuration, seed: seed)
-            case .reference: return try OutlierVAE.kddPreset(featureCount: featureCount, configuration: configuration, seed: seed)
+            case .table: return try OutlierVAE.tablePreset(sizing, configuration: .init(seed: seed), seed: seed)
+            case .reference: return try OutlierVAE.kddPreset(featureCount: featureCount, configuration: .kddExample(seed: seed), seed: seed)
             case .kddRecommended: return try OutlierVAE.kddRecommendedPreset(featureCount: featureCount, seed: seed)
             }
         case .aegmm:
@@ -66,10 +69,9 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
                 ? OutlierAEGMM.tablePreset(sizing, configuration: .init(features: .rootMeanSquare), seed: seed)
                 : OutlierAEGMM.kddPreset(featureCount: featureCount, seed: seed)
         case .vaegmm:
-            let configuration = OutlierVAEGMM.Configuration(seed: seed, features: table ? .rootMeanSquare : .alibi)
             return table
-                ? try OutlierVAEGMM.tablePreset(sizing, configuration: configuration, seed: seed)
-                : try OutlierVAEGMM.kddPreset(featureCount: featureCount, configuration: configuration, seed: seed)
+                ? try OutlierVAEGMM.tablePreset(sizing, configuration: .init(seed: seed, features: .rootMeanSquare), seed: seed)
+                : try OutlierVAEGMM.kddPreset(featureCount: featureCount, configuration: .kddExample(seed: seed), seed: seed)
         case .dagmm:
             return table
                 ? OutlierAEGMM.tablePreset(sizing, configuration: .init(jitter: 1e-8, features: .rootMeanSquare), seed: seed)
@@ -120,7 +122,8 @@ public enum DetectorChoice: String, CaseIterable, Sendable {
 
     /// Epochs, batch size, learning rate, clipping and the fewest training steps before
     /// ``plan(rows:seed:networks:)`` adapts them to the rows; `nil` for the detectors without
-    /// a training loop. With the reference networks, the reference's and 1,000 steps; with the
+    /// a training loop. With the reference networks (and ``NetworkSizing/kddRecommended``),
+    /// the reference's and 1,000 steps; with the
     /// table networks, the same except, for the autoencoder, Adam at 1e-3 (PyOD's; deepad's
     /// 0.01 is for its sigmoid network) and 4,000 steps (its dropout wants longer training:
     /// +0.007 to +0.026 ROC AUC on vowels, optdigits and campaign of the tuning corpus, −0.005
@@ -187,6 +190,6 @@ public enum NetworkSizing: String, CaseIterable, Codable, Sendable {
     case reference
     /// The VAE Vigil recommends for KDD-like traffic (``OutlierVAE/kddRecommendedPreset(featureCount:seed:)``):
     /// the reference's widths with tanh hidden layers, a 3-wide latent and the `nll` score,
-    /// trained with the reference's settings; the VAE only.
+    /// the reference's samples, `sim` and training settings; the VAE only.
     case kddRecommended = "kdd-recommended"
 }

@@ -78,13 +78,13 @@ public enum AlibiKDDProtocol {
     public static func makeDetector(_ detector: Detector, seed: UInt64) throws -> any OutlierDetector {
         switch detector {
         case .vae:
-            return try OutlierVAE.kddPreset(configuration: .init(samples: 5, covariance: .similarity(0.01), seed: seed), seed: seed)
+            return try OutlierVAE.kddPreset(configuration: .kddExample(seed: seed), seed: seed)
         case .aegmm:
             return OutlierAEGMM.kddPreset(seed: seed)
         case .vaegmm:
-            return try OutlierVAEGMM.kddPreset(configuration: .init(covariance: .similarity(0.0025), samples: 10, seed: seed), seed: seed)
+            return try OutlierVAEGMM.kddPreset(configuration: .kddExample(seed: seed), seed: seed)
         case .vaeNLL:
-            return try OutlierVAE.kddPreset(configuration: .init(scoreType: .learnedVariance, samples: 5, covariance: .similarity(0.01), seed: seed), seed: seed)
+            return try OutlierVAE.kddPreset(configuration: .kddExample(scoreType: .learnedVariance, seed: seed), seed: seed)
         case .vaeRecommended:
             return try OutlierVAE.kddRecommendedPreset(seed: seed)
         }

@@ -176,6 +176,9 @@ struct Train: ParsableCommand {
                 for (setting, reason) in detector.imageSizingReasons(imageShape) { print("\(detector.rawValue) \(setting) \(reason)") }
             } else if networks ?? .table == .table {
                 for (setting, reason) in detector.sizingReasons(featureCount: featureCount) { print("\(detector.rawValue) \(setting) \(reason)") }
+            } else if networks == .kddRecommended {
+                print("\(detector.rawValue) networks kdd-recommended: the reference's 20/15/7 widths with tanh hidden layers and a 3-wide latent (README)")
+                print("\(detector.rawValue) score \(scoreType.map { "\($0.rawValue): --score-type" } ?? "nll: kdd-recommended's")")
             }
             for (setting, reason) in reasons { print("\(detector.rawValue) \(setting) \(given[setting] ?? reason)") }
         }

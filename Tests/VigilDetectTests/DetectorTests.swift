@@ -222,6 +222,15 @@ struct MixtureTests {
         #expect(vae.network.mean.kernel.value.shape == [32, 4] && vae.network.encoder.parameters.map(\.value.shape) == [[10, 64], [64], [64, 32], [32]])
         let reference = try #require(try DetectorChoice.vae.make(featureCount: 10, seed: 0, networks: .reference) as? OutlierVAE)
         #expect(reference.network.mean.kernel.value.shape == [7, 2])
+        // The reference networks train with the example's settings, the table ones with alibi's defaults.
+        #expect(reference.configuration == .kddExample(seed: 0) && reference.configuration.samples == 5)
+        #expect(vae.configuration.samples == 10 && vae.configuration.covariance == .similarity(0.05))
+        let referenceMixture = try #require(try DetectorChoice.vaegmm.make(featureCount: 10, seed: 0, networks: .reference) as? OutlierVAEGMM)
+        #expect(referenceMixture.configuration == .kddExample(seed: 0) && referenceMixture.configuration.covariance == .similarity(0.0025))
+        #expect(throws: DetectorError.invalidArgument(
+            name: "networks for ae", expected: "table or reference (kdd-recommended is a VAE's)", actual: "kdd-recommended")) {
+            try DetectorChoice.ae.make(featureCount: 10, seed: 0, networks: .kddRecommended)
+        }
         let aegmm = try #require(try DetectorChoice.aegmm.make(featureCount: 10, seed: 0) as? OutlierAEGMM)
         #expect(aegmm.configuration.features == .rootMeanSquare)
     }
