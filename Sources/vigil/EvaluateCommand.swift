@@ -240,7 +240,7 @@ extension Evaluate {
         }
         if let report = reportPath {
             let facts = ProtocolReports.runFacts(
-                data: path, extra: [("rows", "\(rows.count)"), ("features", "\(rows.features.shape[1])"), ("seeds", seeds)], started: started,
+                data: path, extra: [("rows", "\(rows.count)"), ("features", "\(rows.features.shape[1])"), ("seeds", seeds), ("networks", networks.rawValue)], started: started,
                 elapsed: (ContinuousClock.now - clock).inSeconds)
             try ProtocolReports.tabular(results, data: URL(fileURLWithPath: path).lastPathComponent, run: facts).write(to: report, inputs: [path])
             say("wrote \(report)")

@@ -178,6 +178,13 @@ extension EveryDetectorTests {
         #expect(refused.status != 0 && refused.standardError.contains("--networks kdd-recommended applies to --detector vae only"), "\(refused.standardError)")
         let evaluated = try Programs.run(["evaluate", "--data", tables.npz, "--networks", "kdd-recommended", "--detectors", "vae,pca", "--no-report"])
         #expect(evaluated.status != 0 && evaluated.standardError.contains("--networks kdd-recommended applies to --detectors vae only, not pca"), "\(evaluated.standardError)")
+        let report = folder.appendingPathComponent("evaluation.html").path
+        let compared = try Programs.run([
+            "evaluate", "--data", tables.npz, "--networks", "kdd-recommended", "--detectors", "vae", "--seeds", "0", "--epochs", "2", "--report", report,
+        ])
+        #expect(compared.status == 0, "\(compared.standardError)")
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(html.contains("networks") && html.contains("kdd-recommended") && html.contains("ROC AUC"))
     }
 }
 
