@@ -66,6 +66,22 @@ def kdd_dagmm_view(path):
     return x, y
 
 
+def split(y, seed):
+    """The protocol's split: half the inliers (seeded) train; the rest and every anomaly test."""
+    rng = np.random.RandomState(seed)
+    inliers = rng.permutation(np.flatnonzero(y == 0))
+    half = len(inliers) // 2
+    return inliers[:half], np.concatenate([inliers[half:], np.flatnonzero(y == 1)]), rng
+
+
+def f1_at_80th_percentile(train_energies, test_energies, truth):
+    threshold = np.percentile(np.concatenate([train_energies, test_energies]), 80)
+    flagged = test_energies > threshold
+    tp = (flagged & truth).sum()
+    precision, recall = tp / max(flagged.sum(), 1), tp / truth.sum()
+    return 2 * precision * recall / (precision + recall)
+
+
 def pytorch_dagmm(x, y, epochs, seed):
     import torch
     from torch import nn
@@ -154,22 +170,6 @@ def matrix_product_floor(rows, batch=1024, widths=(118, 60, 30, 10, 1, 10, 30, 6
         best = min(best, time.perf_counter() - start)
     multiply_adds = sum(a * b for a, b in zip(widths, widths[1:]))
     return best, 2 * rows * (3 * multiply_adds - widths[0] * widths[1]) / 1e9
-
-
-def split(y, seed):
-    """The protocol's split: half the inliers (seeded) train; the rest and every anomaly test."""
-    rng = np.random.RandomState(seed)
-    inliers = rng.permutation(np.flatnonzero(y == 0))
-    half = len(inliers) // 2
-    return inliers[:half], np.concatenate([inliers[half:], np.flatnonzero(y == 1)]), rng
-
-
-def f1_at_80th_percentile(train_energies, test_energies, truth):
-    threshold = np.percentile(np.concatenate([train_energies, test_energies]), 80)
-    flagged = test_energies > threshold
-    tp = (flagged & truth).sum()
-    precision, recall = tp / max(flagged.sum(), 1), tp / truth.sum()
-    return 2 * precision * recall / (precision + recall)
 
 
 def load_public_model(checkout):

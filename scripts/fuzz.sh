@@ -13,6 +13,9 @@
 # Exits 1 when any target crashed, 2 when the build failed.
 #
 #   --seeds          regenerate the seed corpus Fuzz/Corpus with make-seeds, then stop
+#
+# The seed corpus is not kept in git: a run without Fuzz/Corpus writes it first (make-seeds,
+# deterministic), since the detector targets read their fixed half from it.
 #   --build-only     build and stop
 #
 # Environment: FUZZ_WORK (scratch, default /tmp/vigil-fuzz: per target the grown corpus,
@@ -81,6 +84,11 @@ fi
 
 build "${targets[@]/#/fuzz-}"
 [ "$mode" = build ] && exit 0
+
+if [ ! -d "$fuzz/Corpus" ]; then
+    build make-seeds
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$bin/make-seeds" "$fuzz/Corpus" || exit 2
+fi
 
 # What a crash was and where: Swift's or the sanitizer's message (or the runtime-failure
 # frame of a bare trap such as an overflow) and the first Vigil frame, demangled.

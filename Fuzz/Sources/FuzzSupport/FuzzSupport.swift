@@ -102,7 +102,7 @@ public enum FuzzSupport {
 
     // MARK: Seeds
 
-    /// `Fuzz/Corpus` (or `$VIGIL_FUZZ_CORPUS`): the committed seeds, which the detector
+    /// `Fuzz/Corpus` (or `$VIGIL_FUZZ_CORPUS`): the seeds `make-seeds` writes, which the detector
     /// targets also take the untouched half of a saved detector from.
     public static let corpus: String = ProcessInfo.processInfo.environment["VIGIL_FUZZ_CORPUS"]
         ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
